@@ -1,0 +1,60 @@
+// Package activities implements the steps of the AnprQuery workflow: Authorize, CallANPR and
+// WriteAudit. Each is a method of Activities, which holds only small interfaces, so the
+// workflow's unit tests can replace any of them and the worker wires the real ones.
+//
+// Every failure an activity returns is a temporal ApplicationError whose type is a stable
+// errcode: denials and bad input are non-retryable, and only transient ANPR failures retry.
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
+)
+
+// QueryAuthorizer decides whether a user may query a service in a Comune (rbac.Authorizer).
+type QueryAuthorizer interface {
+	AuthorizeQuery(ctx context.Context, userID int64, comune, service string, day time.Time) (rbac.Decision, error)
+}
+
+// Caller makes a certified ANPR call (anpr.Client).
+type Caller interface {
+	Call(ctx context.Context, p anpr.Profile, op anpr.Operator, req anpr.Request) (*anpr.Response, error)
+}
+
+// Profiles resolves a Comune's ANPR access profile and the operator identity to present.
+type Profiles interface {
+	Profile(ctx context.Context, comune string) (Profile, error)
+}
+
+// Profile is a Comune's ANPR access profile plus how it presents operators to ANPR.
+type Profile struct {
+	ANPR anpr.Profile
+	// OperatorMode is "end-user" (the AUTORIZZATO is the ModI userID) or "comune-operator"
+	// (the registry operator identifier the Comune configured).
+	OperatorMode string
+	OperatorID   string
+}
+
+// AuditWriter commits an audit record; a second write of the same RequestID is a no-op.
+type AuditWriter interface {
+	InsertAudit(ctx context.Context, rec *store.AuditRecord) (inserted bool, err error)
+}
+
+// Users resolves a user's operator identifier (its username) for the ModI audit token.
+type Users interface {
+	Username(ctx context.Context, userID int64) (string, error)
+}
+
+// Activities is registered on the worker; its methods are the activities.
+type Activities struct {
+	Authz      QueryAuthorizer
+	ANPR       Caller
+	Profiles   Profiles
+	Audit      AuditWriter
+	Users      Users
+	SubjectKey []byte // key of the subject hash kept in the audit
+}

@@ -1,0 +1,129 @@
+package activities
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/store"
+)
+
+// StoreAudit writes audit records with bun.
+type StoreAudit struct{ DB bun.IDB }
+
+// InsertAudit implements AuditWriter.
+func (s StoreAudit) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bool, error) {
+	return store.InsertAudit(ctx, s.DB, rec)
+}
+
+// StoreUsers reads usernames with bun.
+type StoreUsers struct{ DB bun.IDB }
+
+// Username implements Users.
+func (s StoreUsers) Username(ctx context.Context, userID int64) (string, error) {
+	u, err := store.GetUser(ctx, s.DB, userID)
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
+}
+
+// Endpoints are where a Comune's PDND and ANPR calls go.
+type Endpoints struct {
+	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
+}
+
+// StoreProfiles reads Comuni's ANPR profiles from the database. Comuni in the "simulator"
+// environment use the simulator's endpoints, wherever it listens today. Parsed profiles are
+// cached briefly: parsing an RSA key on every call would cost more than the call.
+type StoreProfiles struct {
+	DB        bun.IDB
+	Simulator Endpoints
+	TTL       time.Duration
+
+	mu    sync.Mutex
+	cache map[string]cachedProfile
+}
+
+type cachedProfile struct {
+	p       Profile
+	expires time.Time
+}
+
+// Profile implements Profiles.
+func (s *StoreProfiles) Profile(ctx context.Context, code string) (Profile, error) {
+	now := time.Now()
+	s.mu.Lock()
+	if c, ok := s.cache[code]; ok && now.Before(c.expires) {
+		s.mu.Unlock()
+		return c.p, nil
+	}
+	s.mu.Unlock()
+	c, err := store.GetComune(ctx, s.DB, code)
+	if err != nil {
+		return Profile{}, err
+	}
+	p, err := s.build(c)
+	if err != nil {
+		return Profile{}, err
+	}
+	ttl := s.TTL
+	if ttl == 0 {
+		ttl = time.Minute
+	}
+	s.mu.Lock()
+	if s.cache == nil {
+		s.cache = map[string]cachedProfile{}
+	}
+	s.cache[code] = cachedProfile{p: p, expires: now.Add(ttl)}
+	s.mu.Unlock()
+	return p, nil
+}
+
+func (s *StoreProfiles) build(c *store.Comune) (Profile, error) {
+	key, err := ParsePrivateKey(c.PrivateKeyPEM)
+	if err != nil {
+		return Profile{}, fmt.Errorf("comune %s: %w", c.Code, err)
+	}
+	ep := Endpoints{c.TokenURL, c.AssertionAudience, c.ServiceBaseURL, c.AudienceBase}
+	if c.Environment == "simulator" {
+		ep = s.Simulator
+	}
+	return Profile{
+		ANPR: anpr.Profile{
+			ClientID: c.PDNDClientID, Kid: c.PDNDKid, PrivateKey: key, PurposeIDs: c.PurposeIDs,
+			TokenURL: ep.TokenURL, AssertionAudience: ep.AssertionAudience,
+			ServiceBaseURL: ep.ServiceBaseURL, AudienceBase: ep.AudienceBase,
+		},
+		OperatorMode: c.OperatorMode,
+		OperatorID:   c.OperatorID,
+	}, nil
+}
+
+// ParsePrivateKey reads an RSA private key in PKCS#1 or PKCS#8 PEM.
+func ParsePrivateKey(pemText string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return nil, errors.New("private key: no PEM block")
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("private key: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("private key: not RSA")
+	}
+	return rk, nil
+}

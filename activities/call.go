@@ -1,0 +1,90 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// passwordLoA is the LoA claim for users who signed in with a password: one factor,
+// ISO/IEC 29115 level 2. ANPR caps the claim at 20 characters.
+const passwordLoA = "LoA2"
+
+// CallANPR makes the certified call with the Comune's credentials and the operator identity.
+func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (workflows.CallOutput, error) {
+	prof, err := a.Profiles.Profile(ctx, in.Comune)
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.CallOutput{}, temporal.NewNonRetryableApplicationError(
+			"the Comune has no ANPR access profile", errcode.UnknownComune, nil)
+	}
+	if err != nil {
+		return workflows.CallOutput{}, fmt.Errorf("load ANPR profile of %s: %w", in.Comune, err)
+	}
+	op, err := a.operator(ctx, prof, in)
+	if err != nil {
+		return workflows.CallOutput{}, err
+	}
+	resp, err := a.ANPR.Call(ctx, prof.ANPR, op, anpr.Request{
+		Service:         in.Service,
+		Criteria:        anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale},
+		Motivo:          in.Motivo,
+		DataRiferimento: in.DataRiferimento,
+	})
+	if err != nil {
+		return workflows.CallOutput{}, callError(err)
+	}
+	return workflows.CallOutput{Soggetti: resp.Soggetti, Anomalie: resp.Anomalie, Trace: trace(resp.Trace)}, nil
+}
+
+// operator is the identity told to ANPR in the AUDIT_REST_02 token.
+func (a *Activities) operator(ctx context.Context, prof Profile, in workflows.CallInput) (anpr.Operator, error) {
+	loa := in.LoA
+	if loa == "" {
+		loa = passwordLoA
+	}
+	location := in.Workstation
+	if location == "" {
+		location = fmt.Sprintf("varco-ente-%d", in.EnteID)
+	}
+	if prof.OperatorMode == "comune-operator" && prof.OperatorID != "" {
+		return anpr.Operator{UserID: prof.OperatorID, UserLocation: location, LoA: loa}, nil
+	}
+	name, err := a.Users.Username(ctx, in.UserID)
+	if err != nil {
+		return anpr.Operator{}, fmt.Errorf("operator identity of user %d: %w", in.UserID, err)
+	}
+	return anpr.Operator{UserID: name, UserLocation: location, LoA: loa}, nil
+}
+
+// callError maps an ANPR client error to an ApplicationError typed by its stable code,
+// carrying the correlation ids for the audit. Only transient failures stay retryable.
+func callError(err error) error {
+	e, ok := anpr.AsError(err)
+	if !ok {
+		return temporal.NewApplicationErrorWithOptions("ANPR call failed", errcode.ANPRUnavailable,
+			temporal.ApplicationErrorOptions{Cause: err})
+	}
+	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Kind), temporal.ApplicationErrorOptions{
+		NonRetryable: !e.Retryable(),
+		Cause:        err,
+		Details:      []any{trace(e.Trace)},
+	})
+}
+
+func trace(t anpr.Trace) workflows.Trace {
+	return workflows.Trace{
+		IDOperazioneClient:  t.IDOperazioneClient,
+		IDOperazioneANPR:    t.IDOperazioneANPR,
+		GovWayTransactionID: t.GovWayTransactionID,
+		VoucherJTI:          t.VoucherJTI,
+		CorrelationID:       t.CorrelationID,
+		HTTPStatus:          t.HTTPStatus,
+	}
+}

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
+
+	"github.com/varco-anpr/varco/internal/errcode"
+)
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz answers 200 only when the database and Temporal both answer.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{"database": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.DB.Ping(ctx); err != nil {
+		checks["database"], ready = "unavailable", false
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ready = "unavailable", false
+	}
+	if !ready {
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
+			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
+			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
+		})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}

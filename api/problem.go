@@ -1,0 +1,77 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/varco-anpr/varco/internal/errcode"
+)
+
+// Problem is an RFC 9457 problem detail with Varco's stable code.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Code      string `json:"code"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// apiError is what handlers return: a stable code and a detail safe to show.
+type apiError struct {
+	code      string
+	detail    string
+	requestID string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.detail }
+
+func fail(code, detail string) error { return &apiError{code: code, detail: detail} }
+
+const problemBase = "https://varco.dev/problems/"
+
+func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
+	status := errcode.Status(code)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.Status(status).JSON(Problem{
+		Type: problemBase + code, Title: errcode.Title(code), Status: status,
+		Detail: detail, Code: code, RequestID: requestID,
+	})
+}
+
+// errorHandler is the one place errors become HTTP answers. Internal error text never
+// reaches the client: unknown errors are logged by the caller and answered generically.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return writeProblem(c, ae.code, ae.detail, ae.requestID)
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return writeProblem(c, fiberCode(fe.Code), fe.Message, "")
+	}
+	s.log.ErrorContext(c.UserContext(), "request failed", "route", c.Route().Path, "error", err)
+	return writeProblem(c, errcode.Internal, "", "")
+}
+
+func fiberCode(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return errcode.NotFound
+	case fiber.StatusMethodNotAllowed:
+		return errcode.MethodNotAllowed
+	case fiber.StatusRequestEntityTooLarge:
+		return errcode.PayloadTooLarge
+	case fiber.StatusUnsupportedMediaType:
+		return errcode.UnsupportedMedia
+	case fiber.StatusUnauthorized:
+		return errcode.Unauthorized
+	case fiber.StatusServiceUnavailable:
+		return errcode.Unavailable
+	}
+	if status >= 400 && status < 500 {
+		return errcode.InvalidRequest
+	}
+	return errcode.Internal
+}

@@ -1,0 +1,214 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/varco-anpr/varco/internal/catalogue"
+	"github.com/varco-anpr/varco/internal/codicefiscale"
+	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// QueryRequest is the body of POST /api/v1/anpr/{service}.
+type QueryRequest struct {
+	Comune          string  `json:"comune"`
+	Criteri         Criteri `json:"criteri"`
+	Motivo          string  `json:"motivo"`
+	DataRiferimento string  `json:"dataRiferimento,omitempty"`
+}
+
+// Criteri identifies the subject: exactly one of the two.
+type Criteri struct {
+	IDANPR        string `json:"idANPR,omitempty"`
+	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+}
+
+// QueryResponse is a successful answer: ANPR's datiSoggetto exactly as returned.
+type QueryResponse struct {
+	RequestID        string            `json:"requestId"`
+	IDOperazioneANPR string            `json:"idOperazioneANPR"`
+	Soggetti         []json.RawMessage `json:"soggetti"`
+	Anomalie         []json.RawMessage `json:"anomalie"`
+}
+
+var (
+	reComune      = regexp.MustCompile(`^[A-Z][0-9]{3}$`)
+	reIDANPR      = regexp.MustCompile(`^[A-Z0-9]{9}$`)
+	reIdempotency = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
+	reWorkstation = regexp.MustCompile(`^[\x20-\x7e]{1,64}$`)
+	rome          = mustLoadRome()
+)
+
+func mustLoadRome() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}
+
+func (s *Server) query(c *fiber.Ctx) error {
+	svc, ok := catalogue.Lookup(c.Params("service"))
+	if !ok {
+		return fail(errcode.UnknownService, "no ANPR service is named "+strconv.Quote(c.Params("service")))
+	}
+	var req QueryRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	in, err := s.queryInput(c, svc.Code, &req)
+	if err != nil {
+		return err
+	}
+	c.Set("X-Request-Id", in.RequestID)
+	res, err := s.runQuery(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	if res.Outcome != workflows.OutcomeOK {
+		return &apiError{code: res.ErrorCode, detail: res.Detail, requestID: res.RequestID}
+	}
+	return c.JSON(QueryResponse{
+		RequestID: res.RequestID, IDOperazioneANPR: res.IDOperazioneANPR,
+		Soggetti: nonNil(res.Soggetti), Anomalie: nonNil(res.Anomalie),
+	})
+}
+
+func nonNil(v []json.RawMessage) []json.RawMessage {
+	if v == nil {
+		return []json.RawMessage{}
+	}
+	return v
+}
+
+// queryInput validates the request and builds the workflow input.
+func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (workflows.QueryInput, error) {
+	now := s.Now()
+	crit, err := validateCriteri(req.Criteri)
+	if err != nil {
+		return workflows.QueryInput{}, err
+	}
+	if !reComune.MatchString(req.Comune) {
+		return workflows.QueryInput{}, fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
+	}
+	motivo := strings.TrimSpace(req.Motivo)
+	if motivo == "" || len(motivo) > 200 {
+		return workflows.QueryInput{}, fail(errcode.InvalidRequest, "motivo is required (the case reference, at most 200 characters)")
+	}
+	day, err := referenceDay(req.DataRiferimento, now)
+	if err != nil {
+		return workflows.QueryInput{}, err
+	}
+	ws := c.Get("X-Varco-Postazione")
+	if ws != "" && !reWorkstation.MatchString(ws) {
+		return workflows.QueryInput{}, fail(errcode.InvalidRequest, "X-Varco-Postazione must be printable ASCII, at most 64 characters")
+	}
+	who := callerOf(c)
+	id, err := requestID(c.Get("Idempotency-Key"), req.Comune, who.UserID)
+	if err != nil {
+		return workflows.QueryInput{}, err
+	}
+	return workflows.QueryInput{
+		RequestID: id, UserID: who.UserID, Comune: req.Comune, Service: service, Criteria: crit,
+		Motivo: motivo, DataRiferimento: day, Workstation: ws, LoA: who.LoA,
+		ReceivedAt: now, Deadline: now.Add(s.RequestTimeout), Mode: s.CallMode,
+	}, nil
+}
+
+func validateCriteri(c Criteri) (workflows.Criteria, error) {
+	id := strings.ToUpper(strings.TrimSpace(c.IDANPR))
+	cf := strings.ToUpper(strings.TrimSpace(c.CodiceFiscale))
+	switch {
+	case (id == "") == (cf == ""):
+		return workflows.Criteria{}, fail(errcode.InvalidRequest, "criteri needs exactly one of idANPR and codiceFiscale")
+	case id != "" && !reIDANPR.MatchString(id):
+		return workflows.Criteria{}, fail(errcode.InvalidIDANPR, "idANPR must be 9 letters or digits")
+	case cf != "":
+		if err := codicefiscale.Validate(cf); err != nil {
+			return workflows.Criteria{}, fail(errcode.InvalidCF, cfProblem(err))
+		}
+	}
+	return workflows.Criteria{IDANPR: id, CodiceFiscale: cf}, nil
+}
+
+func cfProblem(err error) string {
+	if errors.Is(err, codicefiscale.ErrCheckChar) {
+		return "the check character of the codice fiscale is wrong"
+	}
+	return "a codice fiscale has 16 characters in the pattern AAAAAA00A00A000A"
+}
+
+// referenceDay defaults to today in Europe/Rome, ANPR's calendar.
+func referenceDay(s string, now time.Time) (string, error) {
+	if s == "" {
+		return now.In(rome).Format(time.DateOnly), nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, rome)
+	if err != nil || d.Year() < 1800 {
+		return "", fail(errcode.InvalidRequest, "dataRiferimento must be a date YYYY-MM-DD")
+	}
+	if d.After(now.In(rome)) {
+		return "", fail(errcode.InvalidRequest, "dataRiferimento cannot be in the future")
+	}
+	return s, nil
+}
+
+// requestID is the workflow id. With an Idempotency-Key it is derived from Comune, user and
+// key, so a repeated request finds the first one's workflow; it holds no personal data.
+func requestID(key, comune string, userID int64) (string, error) {
+	if key == "" {
+		return "rq-" + uuid.NewString(), nil
+	}
+	if !reIdempotency.MatchString(key) {
+		return "", fail(errcode.InvalidRequest, "Idempotency-Key must be 1–128 printable ASCII characters")
+	}
+	h := sha256.Sum256([]byte(comune + "\x00" + strconv.FormatInt(userID, 10) + "\x00" + key))
+	return "rq-" + hex.EncodeToString(h[:16]), nil
+}
+
+// runQuery starts the workflow (eagerly, on this process's worker when there is one) and waits
+// for its result until the deadline plus a margin for the audit write.
+func (s *Server) runQuery(ctx context.Context, in workflows.QueryInput) (workflows.QueryResult, error) {
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       in.RequestID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    workflows.StartAttributes(in),
+		EnableEagerStart:         true,
+	}, workflows.AnprQuery, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// The same Idempotency-Key after the first request finished: its answer, no new call.
+		run, err = s.Temporal.GetWorkflow(ctx, in.RequestID, ""), nil
+	}
+	if err != nil {
+		return workflows.QueryResult{}, &apiError{code: errcode.Unavailable, detail: "the workflow engine is unavailable", requestID: in.RequestID}
+	}
+	wait, cancel := context.WithTimeout(ctx, s.RequestTimeout+3*time.Second)
+	defer cancel()
+	var res workflows.QueryResult
+	if err := run.Get(wait, &res); err != nil {
+		if wait.Err() != nil {
+			return res, &apiError{code: errcode.Timeout, requestID: in.RequestID,
+				detail: "the request is still running; read its outcome at /api/v1/requests/" + in.RequestID}
+		}
+		s.log.Error("query workflow failed", "requestId", in.RequestID, "error", err)
+		return res, &apiError{code: errcode.Unavailable, detail: "the request could not be completed", requestID: in.RequestID}
+	}
+	return res, nil
+}

@@ -1,0 +1,104 @@
+// Package api serves Varco's HTTP API with Fiber: authentication, the synchronous ANPR query
+// (which starts an AnprQuery workflow and waits for it), request outcomes, the audit and the
+// OpenAPI document. It starts workflows and never calls ANPR itself (a test checks it).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"go.temporal.io/sdk/client"
+
+	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// maxBody bounds every request body: a query is a few hundred bytes.
+const maxBody = 64 * 1024
+
+// Scoper tells which audit records a user may read (rbac.Authorizer).
+type Scoper interface {
+	AuditScopes(ctx context.Context, userID int64) ([]store.Scope, error)
+}
+
+// Deps are what the API needs; cmd/varco wires them.
+type Deps struct {
+	DB             *store.DB
+	Temporal       client.Client
+	Authz          Scoper
+	Tokens         *auth.Tokens
+	Logger         *slog.Logger
+	RequestTimeout time.Duration
+	CallMode       workflows.CallMode
+	Now            func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	app *fiber.App
+	log *slog.Logger
+}
+
+// New builds the Fiber app with every route registered.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{Deps: d, log: d.Logger}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "varco",
+		BodyLimit:             maxBody,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          d.RequestTimeout + 30*time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	s.app.Use(recover.New())
+	s.app.Use(s.accessLog)
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.app.Get("/healthz", s.healthz)
+	s.app.Get("/readyz", s.readyz)
+	v1 := s.app.Group("/api/v1")
+	v1.Get("/openapi.json", s.openapi)
+	v1.Post("/auth/token", s.token)
+	v1.Post("/anpr/:service", s.authenticate, s.query)
+	v1.Get("/requests/:id", s.authenticate, s.request)
+	v1.Get("/audit", s.authenticate, s.audit)
+}
+
+// App exposes the Fiber app (tests, and Listen in cmd/varco).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// accessLog logs each request by its route pattern: paths and bodies may hold identifiers.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	s.log.Info("http",
+		"method", c.Method(), "route", c.Route().Path, "status", c.Response().StatusCode(),
+		"ms", time.Since(start).Milliseconds(), "requestId", c.GetRespHeader("X-Request-Id"))
+	return nil
+}

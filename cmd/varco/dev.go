@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/varco-anpr/varco/api"
+	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/devtemporal"
+	"github.com/varco-anpr/varco/internal/seed"
+	"github.com/varco-anpr/varco/internal/simulator"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workers"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// stack is everything `varco dev` runs, stopped in reverse order of start.
+type stack struct {
+	db       *store.DB
+	sim      *http.Server
+	temporal *devtemporal.Server
+	client   client.Client
+	worker   worker.Worker
+	api      *api.Server
+	seeded   bool
+}
+
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	start := time.Now()
+	if err := fillDevSecrets(&cfg); err != nil {
+		return err
+	}
+	s, err := startDev(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.stop(log)
+	printBanner(cfg, s.seeded, time.Since(start))
+	apiErr := make(chan error, 1)
+	go func() { apiErr <- s.api.Listen(cfg.APIAddr) }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-apiErr:
+		return fmt.Errorf("api: %w", err)
+	}
+}
+
+func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stack, err error) {
+	k, err := loadKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPorts(cfg.APIAddr, cfg.SimulatorAddr); err != nil {
+		return nil, err
+	}
+	s = &stack{}
+	defer func() {
+		if err != nil {
+			s.stop(log)
+		}
+	}()
+	if s.db, err = openStore(ctx, cfg, true); err != nil {
+		return s, err
+	}
+	az, err := rbac.New(ctx, s.db)
+	if err != nil {
+		return s, fmt.Errorf("load policy: %w", err)
+	}
+	if s.seeded, err = seed.Demo(ctx, s.db, az, seed.DemoOptions{Password: cfg.DemoPassword}); err != nil {
+		return s, fmt.Errorf("seed demo: %w", err)
+	}
+	if s.seeded {
+		if err := az.Reload(ctx); err != nil {
+			return s, err
+		}
+	}
+	sim, err := startSimulator(ctx, cfg, s.db, log)
+	if err != nil {
+		return s, err
+	}
+	s.sim = sim.server
+	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
+		return s, err
+	}
+	s.worker = workers.New(s.client, newActivities(s.db, az, k, endpointsOf(sim.sim), log))
+	if err := s.worker.Start(); err != nil {
+		return s, fmt.Errorf("start worker: %w", err)
+	}
+	s.api = api.New(api.Deps{
+		DB: s.db, Temporal: s.client, Authz: az, Tokens: k.tokens, Logger: log,
+		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode),
+	})
+	return s, nil
+}
+
+func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) error {
+	host, portStr, _ := net.SplitHostPort(cfg.TemporalAddr)
+	port, _ := strconv.Atoi(portStr)
+	srv, err := devtemporal.Start(devtemporal.Options{
+		IP: host, Port: port, UIPort: cfg.TemporalUIPort,
+		DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
+		Namespaces:       []string{cfg.Namespace},
+		SearchAttributes: workflows.SearchAttributeNames(),
+		Logger:           log,
+	})
+	if err != nil {
+		return err
+	}
+	s.temporal = srv
+	s.client, err = dialTemporal(ctx, cfg, k, log)
+	return err
+}
+
+// stop shuts down in the order that loses nothing: stop taking requests, let the worker
+// finish its tasks, then close the client, the server, the simulator and the database.
+func (s *stack) stop(log *slog.Logger) {
+	ctx, cancel := shutdownCtx()
+	defer cancel()
+	if s.api != nil {
+		if err := s.api.Shutdown(ctx); err != nil {
+			log.Warn("api shutdown", "error", err)
+		}
+	}
+	if s.worker != nil {
+		s.worker.Stop()
+	}
+	if s.client != nil {
+		s.client.Close()
+	}
+	if s.temporal != nil {
+		s.temporal.Stop()
+	}
+	if s.sim != nil {
+		_ = s.sim.Shutdown(ctx)
+	}
+	if s.db != nil {
+		_ = s.db.Close()
+	}
+}
+
+// checkPorts fails fast, with the port's name, when something already listens there.
+func checkPorts(addrs ...string) error {
+	for _, a := range addrs {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("%s is not free (is another varco running?): %w", a, err)
+		}
+		_ = l.Close()
+	}
+	return nil
+}
+
+// runningSimulator is a simulator serving HTTP.
+type runningSimulator struct {
+	sim    *simulator.Simulator
+	server *http.Server
+}
+
+func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*runningSimulator, error) {
+	sim, err := simulator.New(simulator.Config{
+		PublicURL: simulatorURL(cfg), Seed: cfg.SimulatorSeed, Population: cfg.SimulatorSize, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	if db != nil {
+		if _, err := registerSimulatorClients(ctx, db, sim); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.Listen("tcp", cfg.SimulatorAddr)
+	if err != nil {
+		return nil, fmt.Errorf("simulator listen: %w", err)
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("simulator stopped", "error", err)
+		}
+	}()
+	return &runningSimulator{sim: sim, server: srv}, nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/varco-anpr/varco/activities"
+	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/codec"
+	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/simulator"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
+)
+
+// keys are the decoded secrets of the configuration.
+type keys struct {
+	codec   *codec.Codec
+	tokens  *auth.Tokens
+	subject []byte
+}
+
+func loadKeys(cfg config.Config) (keys, error) {
+	ck, err := config.Key("codec-key", cfg.CodecKey, codec.KeySize)
+	if err != nil {
+		return keys{}, err
+	}
+	c, err := codec.New(cfg.CodecKeyID, map[string][]byte{cfg.CodecKeyID: ck[:codec.KeySize]})
+	if err != nil {
+		return keys{}, err
+	}
+	tk, err := config.Key("token-key", cfg.TokenKey, 32)
+	if err != nil {
+		return keys{}, err
+	}
+	tokens, err := auth.NewTokens(tk, cfg.TokenTTL, nil)
+	if err != nil {
+		return keys{}, err
+	}
+	sk, err := config.Key("subject-key", cfg.SubjectKey, 32)
+	if err != nil {
+		return keys{}, err
+	}
+	return keys{codec: c, tokens: tokens, subject: sk}, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if migrate {
+		if err := db.Migrate(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+	return db, nil
+}
+
+// dialTemporal connects with the encrypting data converter: nothing this client sends or
+// reads is stored in clear in Temporal.
+func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) (client.Client, error) {
+	quiet := slog.New(log.Handler()).With("component", "temporal-sdk")
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:      cfg.TemporalAddr,
+		Namespace:     cfg.Namespace,
+		DataConverter: k.codec.DataConverter(),
+		Logger:        tlog.NewStructuredLogger(levelAtLeast(quiet, slog.LevelWarn)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddr, err)
+	}
+	return c, nil
+}
+
+// simulatorURL is where the simulator answers, as configured.
+func simulatorURL(cfg config.Config) string { return "http://" + cfg.SimulatorAddr }
+
+// simulatorEndpoints are the simulator's PDND and ANPR endpoints, for Comuni in the
+// "simulator" environment. They follow the simulator's own derivation from its public URL.
+func simulatorEndpoints(cfg config.Config) (activities.Endpoints, error) {
+	sim, err := simulator.New(simulator.Config{PublicURL: simulatorURL(cfg), Population: 1})
+	if err != nil {
+		return activities.Endpoints{}, err
+	}
+	return endpointsOf(sim), nil
+}
+
+func endpointsOf(sim *simulator.Simulator) activities.Endpoints {
+	return activities.Endpoints{
+		TokenURL: sim.TokenURL(), AssertionAudience: sim.AssertionAudience(),
+		ServiceBaseURL: sim.ServiceBaseURL(), AudienceBase: sim.AudienceBase(),
+	}
+}
+
+func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endpoints, log *slog.Logger) *activities.Activities {
+	return &activities.Activities{
+		Authz:      az,
+		ANPR:       anpr.NewClient(anpr.Options{Logger: log, HTTPClient: nil}),
+		Profiles:   &activities.StoreProfiles{DB: db.DB, Simulator: ep},
+		Audit:      activities.StoreAudit{DB: db.DB},
+		Users:      activities.StoreUsers{DB: db.DB},
+		SubjectKey: k.subject,
+	}
+}
+
+// registerSimulatorClients tells the simulator about every Comune of the "simulator"
+// environment: its PDND client, key and purposes, as the PDND back office would.
+func registerSimulatorClients(ctx context.Context, db *store.DB, sim *simulator.Simulator) (int, error) {
+	comuni, err := store.ListComuni(ctx, db.DB)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range comuni {
+		if c.Environment != "simulator" {
+			continue
+		}
+		key, err := activities.ParsePrivateKey(c.PrivateKeyPEM)
+		if err != nil {
+			return n, fmt.Errorf("comune %s: %w", c.Code, err)
+		}
+		if err := sim.RegisterClient(simulatorClient(&c, &key.PublicKey)); err != nil {
+			return n, fmt.Errorf("register comune %s with the simulator: %w", c.Code, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func simulatorClient(c *store.Comune, pub *rsa.PublicKey) simulator.Client {
+	purposes := make(map[string]string, len(c.PurposeIDs))
+	for service, purpose := range c.PurposeIDs {
+		purposes[purpose] = service
+	}
+	return simulator.Client{ClientID: c.PDNDClientID, Kid: c.PDNDKid, PublicKey: pub, Purposes: purposes}
+}
+
+// levelAtLeast wraps a logger so that it drops records below min.
+func levelAtLeast(l *slog.Logger, min slog.Level) *slog.Logger {
+	return slog.New(minLevel{l.Handler(), min})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{m.Handler.WithAttrs(a), m.min} }
+func (m minLevel) WithGroup(g string) slog.Handler      { return minLevel{m.Handler.WithGroup(g), m.min} }
+
+func shutdownCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}

@@ -1,0 +1,77 @@
+package anpr
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// richiestaE002 is the request body (RichiestaE002 of the ANPR OpenAPI).
+type richiestaE002 struct {
+	IDOperazioneClient string         `json:"idOperazioneClient"`
+	CriteriRicerca     criteriRicerca `json:"criteriRicerca"`
+	DatiRichiesta      datiRichiesta  `json:"datiRichiesta"`
+}
+
+// criteriRicerca carries exactly one criterion; omitempty keeps the other out of the body.
+type criteriRicerca struct {
+	IDANPR        string `json:"idANPR,omitempty"`
+	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+}
+
+type datiRichiesta struct {
+	DataRiferimentoRichiesta string `json:"dataRiferimentoRichiesta"`
+	MotivoRichiesta          string `json:"motivoRichiesta"`
+	CasoUso                  string `json:"casoUso"` // must equal the service code, else EN148
+}
+
+// consult signs and posts the e002 request and maps the answer.
+func (c *Client) consult(ctx context.Context, b binding, g grant, url string, req Request, trace Trace) (*Response, *Error) {
+	// Serialize once: the Digest and the signature must cover exactly the bytes sent.
+	body, err := json.Marshal(richiestaE002{
+		IDOperazioneClient: trace.IDOperazioneClient,
+		CriteriRicerca:     criteriRicerca{IDANPR: req.Criteria.IDANPR, CodiceFiscale: req.Criteria.CodiceFiscale},
+		DatiRichiesta: datiRichiesta{DataRiferimentoRichiesta: req.DataRiferimento,
+			MotivoRichiesta: req.Motivo, CasoUso: b.service},
+	})
+	if err != nil {
+		return nil, &Error{Kind: KindProtocol, Message: "cannot encode request", Trace: trace, Err: fmt.Errorf("marshal: %w", err)}
+	}
+	httpReq, err := c.newE002Request(ctx, b, g, url, body)
+	if err != nil {
+		return nil, &Error{Kind: KindProtocol, Message: "cannot build request", Trace: trace, Err: err}
+	}
+	a, err := c.do(httpReq)
+	trace.HTTPStatus = a.status
+	trace.GovWayTransactionID = a.header.Get("GovWay-Transaction-ID")
+	if err != nil {
+		return nil, &Error{Kind: KindUnavailable, Message: "ANPR unreachable", HTTPStatus: a.status, Trace: trace, Err: err}
+	}
+	return mapAnswer(a, trace)
+}
+
+// newE002Request sets the ModI headers: voucher, both Agid JWS, Digest and the content type
+// named in signed_headers.
+func (c *Client) newE002Request(ctx context.Context, b binding, g grant, url string, body []byte) (*http.Request, error) {
+	sum := sha256.Sum256(body)
+	digest := "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
+	sig, err := integritySignature(b.p, b.audience, digest, c.now())
+	if err != nil {
+		return nil, err
+	}
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("new request: %w", err)
+	}
+	r.Header.Set("Authorization", "Bearer "+g.voucher)
+	r.Header.Set("Agid-JWT-TrackingEvidence", g.trackingEvidence)
+	r.Header.Set("Agid-JWT-Signature", sig)
+	r.Header.Set("Digest", digest)
+	r.Header.Set("Content-Type", contentTypeJSON)
+	r.Header.Set("Accept", contentTypeJSON)
+	return r, nil
+}

@@ -1,0 +1,89 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// ErrInvalidToken covers every reason a bearer token is refused; callers answer 401 and
+// never tell which check failed.
+var ErrInvalidToken = errors.New("invalid or expired token")
+
+const issuer = "varco"
+
+// Tokens issues and verifies the API's short-lived access tokens: HS256 JWTs whose subject
+// is the user's internal id. They carry no name and no role: roles are looked up on every
+// request, so a changed grant applies at once.
+type Tokens struct {
+	key []byte
+	ttl time.Duration
+	now func() time.Time
+}
+
+// Claims are what a verified token says.
+type Claims struct {
+	UserID int64
+	LoA    string
+	ID     string
+	Expiry time.Time
+}
+
+// NewTokens builds a token issuer; key must hold at least 32 bytes.
+func NewTokens(key []byte, ttl time.Duration, now func() time.Time) (*Tokens, error) {
+	if len(key) < 32 {
+		return nil, fmt.Errorf("token key: %d bytes, want at least 32", len(key))
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Tokens{key: key, ttl: ttl, now: now}, nil
+}
+
+// TTL is the lifetime of issued tokens.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Issue signs a token for a user who authenticated at the given level of assurance.
+func (t *Tokens) Issue(userID int64, loa string) (string, error) {
+	now := t.now()
+	claims := jwt.MapClaims{
+		"iss": issuer,
+		"sub": strconv.FormatInt(userID, 10),
+		"iat": now.Unix(),
+		"exp": now.Add(t.ttl).Unix(),
+		"jti": uuid.NewString(),
+		"loa": loa,
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return s, nil
+}
+
+// Verify checks signature, algorithm, issuer and expiry, and returns the claims.
+func (t *Tokens) Verify(token string) (Claims, error) {
+	parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return t.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(t.now),
+	)
+	if err != nil || !parsed.Valid {
+		return Claims{}, ErrInvalidToken
+	}
+	mc, _ := parsed.Claims.(jwt.MapClaims)
+	sub, _ := mc["sub"].(string)
+	id, err := strconv.ParseInt(sub, 10, 64)
+	if err != nil || id <= 0 {
+		return Claims{}, ErrInvalidToken
+	}
+	exp, _ := mc.GetExpirationTime()
+	loa, _ := mc["loa"].(string)
+	jti, _ := mc["jti"].(string)
+	return Claims{UserID: id, LoA: loa, ID: jti, Expiry: exp.Time}, nil
+}

@@ -1,0 +1,52 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func TestTokens(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	key := bytes.Repeat([]byte{7}, 32)
+	tk, err := NewTokens(key, time.Minute, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := tk.Issue(42, "LoA2")
+	other, _ := NewTokens(bytes.Repeat([]byte{8}, 32), time.Minute, clock)
+	forged, _ := other.Issue(42, "LoA2")
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"iss": "varco", "sub": "42", "exp": now.Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	cases := []struct {
+		name  string
+		token string
+		at    time.Time
+		ok    bool
+	}{
+		{"valid", good, now, true},
+		{"expired", good, now.Add(2 * time.Minute), false},
+		{"other key", forged, now, false},
+		{"alg none", none, now, false},
+		{"garbage", "abc.def.ghi", now, false},
+		{"empty", "", now, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now = tc.at
+			c, err := tk.Verify(tc.token)
+			if tc.ok && (err != nil || c.UserID != 42 || c.LoA != "LoA2") {
+				t.Fatalf("want valid, got %+v %v", c, err)
+			}
+			if !tc.ok && !errors.Is(err, ErrInvalidToken) {
+				t.Fatalf("want ErrInvalidToken, got %v", err)
+			}
+		})
+	}
+	if _, err := NewTokens([]byte("short"), time.Minute, nil); err == nil {
+		t.Fatal("short key accepted")
+	}
+}

@@ -1,0 +1,54 @@
+// Package catalogue lists the ANPR e-services Varco knows, as data: the code an integrator
+// names (C020), the path segment ANPR publishes it under (C020-servizioAccertamentoResidenza)
+// and what it returns. The client, the simulator and the API all read this one table, so a
+// service added here is reachable everywhere at once.
+package catalogue
+
+import "sort"
+
+// Service is one ANPR e-service ("caso d'uso") reachable through the e002 operation.
+type Service struct {
+	// Code is the ANPR case code, e.g. "C020"; it is also the casoUso sent to ANPR.
+	Code string
+	// Name is the path segment of the e-service, e.g. "C020-servizioAccertamentoResidenza".
+	Name string
+	// Returns says, for people, what the service answers.
+	Returns string
+	// Verification is true for C003–C014: the request carries declared data to verify (verifica)
+	// and ANPR answers S/N.
+	Verification bool
+}
+
+var services = map[string]Service{}
+
+func add(code, name, returns string, verification bool) {
+	services[code] = Service{Code: code, Name: code + "-" + name, Returns: returns, Verification: verification}
+}
+
+func init() {
+	add("C001", "servizioNotifica", "generalità, residenza, infoSoggettoEnte, idANPR", false)
+	add("C015", "servizioAccertamentoGeneralita", "generalità", false)
+	add("C016", "servizioAccertamentoDichDecesso", "dati del decesso", false)
+	add("C017", "servizioAccertamentoMatrimonio", "dati del matrimonio", false)
+	add("C018", "servizioAccertamentoCittadinanza", "cittadinanza", false)
+	add("C019", "servizioAccertamentoEsistenzaVita", "esistenza in vita (S/N)", false)
+	add("C020", "servizioAccertamentoResidenza", "generalità, residenza, idANPR", false)
+	add("C021", "servizioAccertamentoStatoFamiglia", "stato di famiglia: un soggetto per componente", false)
+	add("C030", "servizioAccertamentoIdUnicoNazionale", "identificativo unico nazionale (idANPR)", false)
+}
+
+// Lookup returns the service with the given code ("C020").
+func Lookup(code string) (Service, bool) {
+	s, ok := services[code]
+	return s, ok
+}
+
+// All returns every known service, ordered by code.
+func All() []Service {
+	out := make([]Service, 0, len(services))
+	for _, s := range services {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}

@@ -1,0 +1,219 @@
+// Package config is Varco's one configuration struct: read from flags and VARCO_* environment
+// variables (a flag wins over its variable), validated at start and printed with secrets hidden.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of every subcommand. Fields tagged secret are never printed.
+type Config struct {
+	DataDir        string        `flag:"data-dir" help:"directory for SQLite files and generated dev secrets"`
+	DatabaseURL    string        `flag:"database-url" help:"sqlite:<path> or postgres://... (default sqlite in data-dir)" secret:"url"`
+	APIAddr        string        `flag:"api-addr" help:"address the HTTP API listens on"`
+	TemporalAddr   string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)"`
+	TemporalUIPort int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)"`
+	Namespace      string        `flag:"namespace" help:"Temporal namespace"`
+	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on"`
+	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population"`
+	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator"`
+	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" secret:"true"`
+	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`
+	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" secret:"true"`
+	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
+	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
+	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)"`
+	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens"`
+	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity"`
+	LogLevel       string        `flag:"log-level" help:"debug, info, warn or error"`
+	LogFormat      string        `flag:"log-format" help:"text or json"`
+}
+
+// Defaults are what `varco dev` runs with when nothing is set.
+func Defaults() Config {
+	return Config{
+		DataDir:        ".varco",
+		APIAddr:        "127.0.0.1:8080",
+		TemporalAddr:   "127.0.0.1:7233",
+		TemporalUIPort: 8233,
+		Namespace:      "default",
+		SimulatorAddr:  "127.0.0.1:8089",
+		SimulatorSeed:  1,
+		SimulatorSize:  10000,
+		CodecKeyID:     "k1",
+		DemoPassword:   "demo",
+		RequestTimeout: 10 * time.Second,
+		TokenTTL:       15 * time.Minute,
+		CallMode:       "local",
+		LogLevel:       "info",
+		LogFormat:      "text",
+	}
+}
+
+// Load fills cfg from the environment, then from args parsed by fs. It does not validate.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	v := reflect.ValueOf(&cfg).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if env := getenv(EnvName(name)); env != "" {
+			if err := set(v.Field(i), env); err != nil {
+				return cfg, fmt.Errorf("%s: %w", EnvName(name), err)
+			}
+		}
+		fs.Var(fieldValue{v.Field(i)}, name, f.Tag.Get("help")+" (env "+EnvName(name)+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// EnvName is the environment variable of a flag: data-dir → VARCO_DATA_DIR.
+func EnvName(flagName string) string {
+	return "VARCO_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+type fieldValue struct{ v reflect.Value }
+
+func (f fieldValue) String() string {
+	if !f.v.IsValid() {
+		return ""
+	}
+	return fmt.Sprint(f.v.Interface())
+}
+func (f fieldValue) Set(s string) error { return set(f.v, s) }
+
+func set(v reflect.Value, s string) error {
+	switch v.Interface().(type) {
+	case string:
+		v.SetString(s)
+	case int, int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", s)
+		}
+		v.SetInt(n)
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("not a duration: %q", s)
+		}
+		v.SetInt(int64(d))
+	default:
+		return fmt.Errorf("unsupported config field type %s", v.Type())
+	}
+	return nil
+}
+
+// Validate checks what every subcommand needs; secrets are checked by the Keys accessors.
+func (c *Config) Validate() error {
+	var errs []error
+	for name, addr := range map[string]string{"api-addr": c.APIAddr, "temporal-addr": c.TemporalAddr, "simulator-addr": c.SimulatorAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if c.RequestTimeout < time.Second || c.RequestTimeout > 5*time.Minute {
+		errs = append(errs, errors.New("request-timeout: between 1s and 5m"))
+	}
+	if c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
+		errs = append(errs, errors.New("token-ttl: between 1m and 24h"))
+	}
+	if c.CallMode != "local" && c.CallMode != "regular" {
+		errs = append(errs, errors.New("call-mode: local or regular"))
+	}
+	if _, err := c.Level(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, errors.New("log-format: text or json"))
+	}
+	if c.Namespace == "" {
+		errs = append(errs, errors.New("namespace: required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Level is the slog level of LogLevel.
+func (c *Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("log-level: %w", err)
+	}
+	return l, nil
+}
+
+// Database is the database DSN, defaulting to a SQLite file in the data directory.
+func (c *Config) Database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "varco.db")
+}
+
+// Key decodes a base64 secret of at least min bytes.
+func Key(name, b64 string, min int) ([]byte, error) {
+	if b64 == "" {
+		return nil, fmt.Errorf("%s: required (set %s)", name, EnvName(name))
+	}
+	k, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not base64", name)
+	}
+	if len(k) < min {
+		return nil, fmt.Errorf("%s: %d bytes, want at least %d", name, len(k), min)
+	}
+	return k, nil
+}
+
+// Redacted returns the settings as ordered key/value pairs for logging, secrets hidden.
+func (c Config) Redacted() []any {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	out := make([]any, 0, 2*t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		val := fmt.Sprint(v.Field(i).Interface())
+		switch f.Tag.Get("secret") {
+		case "true":
+			if val != "" {
+				val = "[redacted]"
+			}
+		case "url":
+			val = redactURL(val)
+		}
+		out = append(out, f.Tag.Get("flag"), val)
+	}
+	return out
+}
+
+// redactURL hides a password in a DSN such as postgres://user:pw@host/db.
+func redactURL(s string) string {
+	at := strings.LastIndex(s, "@")
+	scheme := strings.Index(s, "://")
+	if at < 0 || scheme < 0 {
+		return s
+	}
+	userinfo := s[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return s[:scheme+3] + userinfo[:i] + ":[redacted]" + s[at:]
+	}
+	return s
+}
+
+// Getenv is os.Getenv, named for injection in tests.
+var Getenv = os.Getenv

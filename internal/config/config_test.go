@@ -1,0 +1,78 @@
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	cfg, err := load(t, map[string]string{"VARCO_API_ADDR": "127.0.0.1:9000", "VARCO_REQUEST_TIMEOUT": "3s"}, "-request-timeout", "4s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.APIAddr != "127.0.0.1:9000" || cfg.RequestTimeout != 4*time.Second || cfg.TemporalUIPort != 8233 {
+		t.Fatalf("got %+v", cfg)
+	}
+}
+
+func TestLoadBadEnv(t *testing.T) {
+	if _, err := load(t, map[string]string{"VARCO_TEMPORAL_UI_PORT": "x"}); err == nil {
+		t.Fatal("want error for a non-integer port")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := map[string]func(*Config){
+		"bad addr":     func(c *Config) { c.APIAddr = "nope" },
+		"short ttl":    func(c *Config) { c.TokenTTL = time.Second },
+		"mode":         func(c *Config) { c.CallMode = "remote" },
+		"level":        func(c *Config) { c.LogLevel = "loud" },
+		"no namespace": func(c *Config) { c.Namespace = "" },
+	}
+	ok := Defaults()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	for name, mut := range cases {
+		c := Defaults()
+		mut(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: want error", name)
+		}
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	c := Defaults()
+	c.CodecKey, c.TokenKey, c.DemoPassword = "c2VjcmV0LWNvZGVj", "c2VjcmV0LXRva2Vu", "s3cr3t-demo-pw"
+	c.DatabaseURL = "postgres://varco:hunter2@db:5432/varco"
+	out := fmt.Sprint(c.Redacted()...)
+	for _, secret := range []string{"c2VjcmV0LWNvZGVj", "c2VjcmV0LXRva2Vu", "hunter2", "s3cr3t-demo-pw"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("redacted output leaks %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "postgres://varco:[redacted]@db:5432/varco") {
+		t.Fatalf("dsn not shown redacted: %s", out)
+	}
+}
+
+func TestKey(t *testing.T) {
+	if _, err := Key("codec-key", "", 32); err == nil {
+		t.Fatal("empty key accepted")
+	}
+	if _, err := Key("codec-key", "c2hvcnQ=", 32); err == nil {
+		t.Fatal("short key accepted")
+	}
+}

@@ -1,0 +1,284 @@
+// Package devtemporal runs a real Temporal server in-process, persisted in one SQLite file,
+// with its Web UI: what `varco dev` and the integration tests use instead of a cluster.
+//
+// It is the only package that imports go.temporal.io/server, so that only the binary and the
+// integration tests pay for its build. Settings come from ../shared/TEMPORAL.md measurements:
+// one history shard, task processors polled far faster than the dev-server defaults (which add
+// latency in 50 ms steps), WAL on the SQLite file, and search attributes registered with the
+// namespace before the first workflow needs them.
+package devtemporal
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiopts "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+const clusterName = "active"
+
+// Options configure the embedded server. Zero ports are not allowed for the frontend and UI:
+// they are what a person connects to.
+type Options struct {
+	IP               string // default 127.0.0.1
+	Port             int    // frontend gRPC
+	UIPort           int    // 0 disables the Web UI
+	DatabaseFile     string // "" keeps everything in memory (tests)
+	Namespaces       []string
+	SearchAttributes []string // keyword search attributes registered on every namespace
+	Retention        time.Duration
+	CodecEndpoint    string // shown to the Web UI; "" for none
+	Logger           *slog.Logger
+}
+
+// Server is a running embedded Temporal server and Web UI.
+type Server struct {
+	srv      temporal.Server
+	ui       *uiserver.Server
+	level    *slog.LevelVar
+	hostPort string
+	uiURL    string
+}
+
+// Start builds and starts the server; it returns once the frontend accepts calls.
+func Start(o Options) (*Server, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	if err := checkFree(o.IP, o.Port, o.UIPort); err != nil {
+		return nil, err
+	}
+	sqlCfg, err := o.sqlConfig()
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(o.IP, 4)
+	if err != nil {
+		return nil, err
+	}
+	level := &slog.LevelVar{}
+	level.Set(slog.LevelWarn)
+	srv, err := temporal.NewServer(o.serverOptions(sqlCfg, ports, level)...)
+	if err != nil {
+		return nil, fmt.Errorf("build temporal server: %w", err)
+	}
+	s := &Server{srv: srv, level: level, hostPort: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
+	if o.UIPort != 0 {
+		s.ui = o.uiServer()
+		s.uiURL = "http://" + net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
+		go s.runUI(o.Logger)
+	}
+	if err := srv.Start(); err != nil {
+		if s.ui != nil {
+			s.ui.Stop()
+		}
+		return nil, fmt.Errorf("start temporal server: %w", err)
+	}
+	return s, nil
+}
+
+func (o *Options) defaults() error {
+	if o.IP == "" {
+		o.IP = "127.0.0.1"
+	}
+	if o.Port == 0 {
+		return errors.New("devtemporal: frontend port required")
+	}
+	if len(o.Namespaces) == 0 {
+		return errors.New("devtemporal: at least one namespace required")
+	}
+	if o.Retention == 0 {
+		o.Retention = 7 * 24 * time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return nil
+}
+
+// HostPort is the frontend address for SDK clients.
+func (s *Server) HostPort() string { return s.hostPort }
+
+// UIURL is the Web UI address, "" when disabled.
+func (s *Server) UIURL() string { return s.uiURL }
+
+// Stop stops the UI, then the server, silencing the shutdown warnings the server emits.
+func (s *Server) Stop() {
+	s.level.Set(slog.LevelError + 4)
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	_ = s.srv.Stop()
+}
+
+func (s *Server) runUI(log *slog.Logger) {
+	if err := s.ui.Start(); err != nil && !errors.Is(err, errUIStopped) {
+		log.Error("temporal web ui stopped", "error", err)
+	}
+}
+
+var errUIStopped = errors.New("http: Server closed")
+
+func (o *Options) uiServer() *uiserver.Server {
+	return uiserver.NewServer(uiopts.WithConfigProvider(&uiconfig.Config{
+		Host:                o.IP,
+		Port:                o.UIPort,
+		TemporalGRPCAddress: net.JoinHostPort(o.IP, strconv.Itoa(o.Port)),
+		EnableUI:            true,
+		DefaultNamespace:    o.Namespaces[0],
+		Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint, IncludeCredentials: o.CodecEndpoint != ""},
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+		HideLogs:            true,
+		DisableNewsFetch:    true,
+	}))
+}
+
+func (o *Options) sqlConfig() (*config.SQL, error) {
+	cfg := &config.SQL{PluginName: sqliteplugin.PluginName}
+	if o.DatabaseFile == "" {
+		cfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		cfg.DatabaseName = "varco-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	} else {
+		cfg.ConnectAttributes = map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal", "busy_timeout": "10000"}
+		cfg.DatabaseName = o.DatabaseFile
+	}
+	if err := o.setupSchema(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, o.createNamespaces(cfg)
+}
+
+// setupSchema creates Temporal's tables in a fresh database (always, in memory).
+func (o *Options) setupSchema(cfg *config.SQL) error {
+	if o.DatabaseFile != "" {
+		if _, err := os.Stat(o.DatabaseFile); err == nil {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
+			return fmt.Errorf("temporal data dir: %w", err)
+		}
+	}
+	if err := sqliteschema.SetupSchema(cfg); err != nil {
+		return fmt.Errorf("temporal schema: %w", err)
+	}
+	return nil
+}
+
+func (o *Options) createNamespaces(cfg *config.SQL) error {
+	sas := make(map[string]enumspb.IndexedValueType, len(o.SearchAttributes))
+	for _, name := range o.SearchAttributes {
+		sas[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+	}
+	nss := make([]*sqliteschema.NamespaceConfig, 0, len(o.Namespaces))
+	for _, name := range o.Namespaces {
+		ns, err := sqliteschema.NewNamespaceConfig(clusterName, name, false, sas)
+		if err != nil {
+			return fmt.Errorf("namespace %s: %w", name, err)
+		}
+		ns.Detail.Config.Retention = durationpb.New(o.Retention)
+		nss = append(nss, ns)
+	}
+	if err := sqliteschema.CreateNamespaces(cfg, nss...); err != nil {
+		return fmt.Errorf("create namespaces: %w", err)
+	}
+	return nil
+}
+
+func (o *Options) serverOptions(sqlCfg *config.SQL, ports []int, level *slog.LevelVar) []temporal.ServerOption {
+	conf := o.serverConfig(sqlCfg, ports)
+	logger := slogLogger{log: o.Logger, level: level}
+	host := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(o.IP, strconv.Itoa(p))) }
+	return []temporal.ServerOption{
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: host(o.Port),
+			primitives.HistoryService:  host(ports[0]),
+			primitives.MatchingService: host(ports[1]),
+			primitives.WorkerService:   host(ports[2]),
+		}),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return authorization.NewNoopClaimMapper() }),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	}
+}
+
+// dynamicConfig raises the per-shard task polling rates whose defaults (20/s with one shard)
+// put 50 ms steps into every workflow, and sizes the history cache for a long-running dev box.
+func dynamicConfig() dynamicconfig.StaticClient {
+	dc := dynamicconfig.StaticClient{}
+	set := func(k dynamicconfig.Key, v any) { dc[k] = v }
+	for _, k := range []string{
+		"history.transferProcessorMaxPollRPS",
+		"history.timerProcessorMaxPollRPS",
+		"history.visibilityProcessorMaxPollRPS",
+		"history.outboundProcessorMaxPollRPS",
+	} {
+		set(dynamicconfig.MakeKey(k), 10000)
+	}
+	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), 2048)
+	set(dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(), 100)
+	set(dynamicconfig.EnableEagerWorkflowStart.Key(), true)
+	return dc
+}
+
+func (o *Options) serverConfig(sqlCfg *config.SQL, ports []int) *config.Config {
+	front := net.JoinHostPort(o.IP, strconv.Itoa(o.Port))
+	var c config.Config
+	c.Global.Membership.MaxJoinDuration = 30 * time.Second
+	c.Global.Membership.BroadcastAddress = o.IP
+	c.Persistence.DefaultStore = "sqlite"
+	c.Persistence.VisibilityStore = "sqlite"
+	c.Persistence.NumHistoryShards = 1
+	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlCfg}}
+	c.ClusterMetadata = &cluster.Config{
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{clusterName: {
+			Enabled:                true,
+			InitialFailoverVersion: 1,
+			RPCAddress:             front,
+			HTTPAddress:            net.JoinHostPort(o.IP, strconv.Itoa(ports[3])),
+			ClusterID:              "varco-dev",
+		}},
+	}
+	c.DCRedirectionPolicy.Policy = "noop"
+	svc := func(grpc, http int) config.Service {
+		var s config.Service
+		s.RPC.GRPCPort, s.RPC.BindOnIP, s.RPC.HTTPPort = grpc, o.IP, http
+		return s
+	}
+	c.Services = map[string]config.Service{
+		"frontend": svc(o.Port, ports[3]),
+		"history":  svc(ports[0], 0),
+		"matching": svc(ports[1], 0),
+		"worker":   svc(ports[2], 0),
+	}
+	c.Archival.History.State = "disabled"
+	c.Archival.Visibility.State = "disabled"
+	c.NamespaceDefaults.Archival.History.State = "disabled"
+	c.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	c.PublicClient.HostPort = front
+	return &c
+}

@@ -1,0 +1,190 @@
+package simulator
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/catalogue"
+)
+
+// Per-service answers (ANPR.md §1 table). Each service returns only its blocks: data
+// minimisation is the point of having one e-service per use case.
+
+// tipoLegame values seen in ANPR clients: 3 famiglia, 5 famiglia AIRE.
+const (
+	tipoLegameFamiglia     = "3"
+	tipoLegameFamigliaAIRE = "5"
+	// tipoIndirizzoResidenza: the simulator only emits residence addresses. The full code
+	// table was not among the sources, so AIRE addresses use it too.
+	tipoIndirizzoResidenza = "1"
+	infoEsistenzaInVitaID  = "1003"
+	infoEsistenzaInVita    = "Verifica esistenza in vita"
+)
+
+func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []datiSoggetto {
+	switch svc.Code {
+	case "C001":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p), InfoSoggettoEnte: inVita(p, ref)}}
+	case "C015":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Identificativi: ids(p)}}
+	case "C016":
+		// Alive: the answer carries no datiDecesso, which is how a client learns "not dead".
+		return []datiSoggetto{{Generalita: fullGeneralita(p), DatiDecesso: decesso(p, ref)}}
+	case "C017":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: &statoCivile{strconv.Itoa(int(p.StatoCivile))}, Matrimonio: s.matrimonio(p)}}
+	case "C018":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Cittadinanza: []cittadinanza{{p.Cittadinanza.Nome, p.Cittadinanza.Codice}}}}
+	case "C019":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), InfoSoggettoEnte: inVita(p, ref)}}
+	case "C020":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p), DatiDecesso: decesso(p, ref)}}
+	case "C021":
+		return s.famiglia(p, ref)
+	case "C030":
+		return []datiSoggetto{{Identificativi: ids(p), Generalita: minimalGeneralita(p)}}
+	default: // a service added to the catalogue but not modelled yet: identity only
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Identificativi: ids(p)}}
+	}
+}
+
+func ids(p *Person) *identificativi { return &identificativi{IDANPR: p.IDANPR} }
+
+func date(t time.Time) string { return t.Format(dateLayout) }
+
+func minimalGeneralita(p *Person) *generalita {
+	return &generalita{
+		CodiceFiscale: &codiceFiscale{CodFiscale: p.CodiceFiscale, ValiditaCF: "1"},
+		Cognome:       p.Cognome, Nome: p.Nome, Sesso: string(p.Sesso), DataNascita: date(p.DataNascita),
+	}
+}
+
+func fullGeneralita(p *Person) *generalita {
+	g := minimalGeneralita(p)
+	g.LuogoNascita = birthPlace(p)
+	g.IDSchedaSoggettoANPR = strconv.FormatUint(uint64(p.IDScheda), 10)
+	if p.AIRE() {
+		g.SoggettoAIRE = "S"
+		g.AnnoEspatrio = strconv.Itoa(p.Residenza.Dal.Year())
+	}
+	return g
+}
+
+func comuneOf(c *Comune) *comune {
+	return &comune{NomeComune: c.Nome, CodiceIstat: c.CodiceIstat, SiglaProvinciaIstat: c.Sigla}
+}
+
+func birthPlace(p *Person) *luogo {
+	if p.ComuneNascita != nil {
+		return &luogo{Comune: comuneOf(p.ComuneNascita)}
+	}
+	return &luogo{Localita: &localita{DescrizioneStato: p.StatoNascita.Nome, CodiceStato: p.StatoNascita.Codice}}
+}
+
+func residenze(p *Person) []residenza {
+	r := p.Residenza
+	out := residenza{TipoIndirizzo: tipoIndirizzoResidenza, DataDecorrenzaResidenza: date(r.Dal)}
+	if r.Estero != nil {
+		out.LocalitaEstera = &localitaEstera{
+			IndirizzoEstero: &indirizzoEstero{
+				Localita: &localita{DescrizioneLocalita: r.Estero.Citta, DescrizioneStato: r.Estero.Nome, CodiceStato: r.Estero.Codice},
+				Toponimo: &toponimoEstero{Denominazione: r.Toponimo, NumeroCivico: strconv.Itoa(int(r.Civico))},
+			},
+			Consolato: &consolato{DescrizioneConsolato: r.Estero.Consolato},
+		}
+		return []residenza{out}
+	}
+	civ := &numeroCivico{Numero: strconv.Itoa(int(r.Civico))}
+	if r.Metrico != 0 {
+		civ.Metrico = strconv.Itoa(int(r.Metrico))
+	}
+	if r.Scala != 0 || r.Interno != 0 {
+		civ.CivicoInterno = &civicoInterno{}
+		if r.Scala != 0 {
+			civ.CivicoInterno.Scala = string(r.Scala)
+		}
+		if r.Interno != 0 {
+			civ.CivicoInterno.Interno1 = strconv.Itoa(int(r.Interno))
+		}
+	}
+	out.Indirizzo = &indirizzo{
+		CAP: r.Comune.CAP, Comune: comuneOf(r.Comune),
+		Toponimo:     &toponimo{CodSpecie: r.CodSpecie, Specie: r.Specie, DenominazioneToponimo: r.Toponimo},
+		NumeroCivico: civ,
+	}
+	return []residenza{out}
+}
+
+// inVita is the C001/C019 "esistenza in vita" flag at the reference date.
+func inVita(p *Person, ref time.Time) []infoSoggettoEnte {
+	v := "S"
+	if p.DeceasedAt(ref) {
+		v = "N"
+	}
+	return []infoSoggettoEnte{{ID: infoEsistenzaInVitaID, Chiave: infoEsistenzaInVita, Valore: v}}
+}
+
+// decesso returns the death data when the person had died by ref; the place of death is the
+// last residence.
+func decesso(p *Person, ref time.Time) *datiEvento {
+	if !p.DeceasedAt(ref) {
+		return nil
+	}
+	d := &datiEvento{DataEvento: date(p.DataDecesso)}
+	if p.Residenza.Comune != nil {
+		d.LuogoEvento = &luogo{Comune: comuneOf(p.Residenza.Comune)}
+	} else {
+		d.LuogoEvento = &luogo{Localita: &localita{DescrizioneLocalita: p.Residenza.Estero.Citta,
+			DescrizioneStato: p.Residenza.Estero.Nome, CodiceStato: p.Residenza.Estero.Codice}}
+	}
+	return d
+}
+
+// matrimonio describes the current or last marriage, with the spouse from the family.
+func (s *Simulator) matrimonio(p *Person) *matrimonio {
+	if p.DataMatrimonio.IsZero() {
+		return nil
+	}
+	m := &matrimonio{DatiMatrimonio: &datiEvento{DataEvento: date(p.DataMatrimonio)}}
+	if p.Residenza.Comune != nil {
+		m.DatiMatrimonio.LuogoEvento = &luogo{Comune: comuneOf(p.Residenza.Comune)}
+	}
+	fam := s.pop.Family(p)
+	for i := range fam {
+		o := &fam[i]
+		if o != p && (o.Legame == LegameIntestatario || o.Legame == LegameConiuge) && o.DataMatrimonio.Equal(p.DataMatrimonio) {
+			m.Coniuge = minimalGeneralita(o)
+		}
+	}
+	return m
+}
+
+// famiglia is the C021 answer: the members registered and alive at ref, each with its
+// legame. A deceased subject is answered alone, with the death data.
+func (s *Simulator) famiglia(p *Person, ref time.Time) []datiSoggetto {
+	tipo := tipoLegameFamiglia
+	if p.AIRE() {
+		tipo = tipoLegameFamigliaAIRE
+	}
+	member := func(m *Person, prog int) datiSoggetto {
+		return datiSoggetto{
+			Generalita: fullGeneralita(m), Identificativi: ids(m), DatiDecesso: decesso(m, ref),
+			LegameSoggetto: &legameSoggetto{
+				TipoLegame: tipo, CodiceLegame: strconv.Itoa(int(m.Legame)),
+				ProgressivoComponente: strconv.Itoa(prog), DataDecorrenza: date(m.Residenza.Dal),
+			},
+		}
+	}
+	if p.DeceasedAt(ref) {
+		return []datiSoggetto{member(p, 1)}
+	}
+	fam := s.pop.Family(p)
+	out := make([]datiSoggetto, 0, len(fam))
+	for i := range fam {
+		m := &fam[i]
+		if m.Cancellato || m.DataNascita.After(ref) || m.DeceasedAt(ref) {
+			continue
+		}
+		out = append(out, member(m, len(out)+1))
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+// Package simulator is a faithful-enough stand-in for PDND's authorization server and for
+// ANPR's e002 e-services (ANPR.md §3, §7). It issues vouchers from signed client assertions,
+// checks the ModI headers (AUDIT_REST_02, INTEGRITY_REST_02) the way GovWay does, and answers
+// every catalogue service from a deterministic synthetic population that includes ANPR's
+// collaudo subjects. It is Varco's test environment for integrators and the back end of
+// Varco's own tests, so it is plain net/http, allocation-light and safe for concurrent use.
+//
+// Unlike the real gateway, whose 400s only say "not conform to the interoperability profile",
+// the simulator puts the precise GovWay reason into the problem's detail: that is what an
+// integrator would otherwise have to ask ANPR support for.
+package simulator
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/varco-anpr/varco/internal/catalogue"
+)
+
+// Config configures a Simulator. Only PublicURL is required.
+type Config struct {
+	PublicURL  string           // e.g. "http://127.0.0.1:8089"; every URL/audience derives from it
+	Seed       int64            // population is deterministic from the seed
+	Population int              // generated people besides the fixed collaudo subjects; default 10000 when 0
+	VoucherTTL time.Duration    // default 600s
+	Now        func() time.Time // default time.Now
+	Logger     *slog.Logger     // default slog.Default(); never given personal data
+}
+
+// Client is a PDND client registered with the simulator, as created in the PDND back office.
+type Client struct {
+	ClientID  string            // a UUID
+	Kid       string            // id of the uploaded public key
+	PublicKey *rsa.PublicKey    // verifies client assertions and the ModI JWS
+	Purposes  map[string]string // purposeId -> service code ("C020")
+}
+
+// Simulator serves the PDND token endpoint and the ANPR e-services. Create it with New.
+type Simulator struct {
+	cfg      Config
+	base     *url.URL
+	key      *rsa.PrivateKey
+	kid      string
+	pop      *Population
+	log      *slog.Logger
+	services map[string]catalogue.Service // by path segment (Name)
+	mux      *http.ServeMux
+
+	mu       sync.RWMutex
+	clients  map[string]*Client // by ClientID
+	kids     map[string]*Client // by Kid
+	purposes map[string]purpose // by purposeId
+
+	jtis  *jtiCache
+	opSeq atomic.Uint64 // last idOperazioneANPR
+}
+
+// purpose is a registered finalità: who owns it and which service it is for.
+type purpose struct {
+	clientID string
+	service  catalogue.Service
+}
+
+// Defaults.
+const (
+	defaultPopulation = 10000
+	defaultVoucherTTL = 600 * time.Second
+	voucherKeyBits    = 2048
+	minClientKeyBits  = 2048
+	// firstOperazioneANPR is above 2^31-1 on purpose: the real counter crossed it in 2025 and
+	// clients that parse it as int32 broke (ANPR.md §2.2).
+	firstOperazioneANPR = 3_000_000_000
+)
+
+// New builds a simulator: it generates the voucher signing key and the population.
+func New(cfg Config) (*Simulator, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.PublicURL, "/"))
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("simulator: PublicURL %q must be an absolute URL", cfg.PublicURL)
+	}
+	cfg.PublicURL = base.String()
+	if cfg.Population < 0 {
+		return nil, fmt.Errorf("simulator: negative Population %d", cfg.Population)
+	}
+	if cfg.Population == 0 {
+		cfg.Population = defaultPopulation
+	}
+	if cfg.VoucherTTL <= 0 {
+		cfg.VoucherTTL = defaultVoucherTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	key, err := rsa.GenerateKey(rand.Reader, voucherKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: generating voucher key: %w", err)
+	}
+	pop, err := newPopulation(cfg.Seed, cfg.Population)
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{
+		cfg: cfg, base: base, key: key, kid: keyID(&key.PublicKey), pop: pop,
+		log:      cfg.Logger.With("component", "anpr-simulator"),
+		services: map[string]catalogue.Service{},
+		clients:  map[string]*Client{}, kids: map[string]*Client{}, purposes: map[string]purpose{},
+		jtis:     newJTICache(100_000),
+	}
+	for _, svc := range catalogue.All() {
+		s.services[svc.Name] = svc
+	}
+	s.opSeq.Store(firstOperazioneANPR)
+	s.routes()
+	return s, nil
+}
+
+// keyID derives a stable kid from the public key (hex of the SHA-256 of the modulus).
+func keyID(pub *rsa.PublicKey) string {
+	sum := sha256.Sum256(pub.N.Bytes())
+	return hex.EncodeToString(sum[:16])
+}
+
+// RegisterClient adds or replaces (same ClientID) a PDND client with its key and purposes.
+func (s *Simulator) RegisterClient(c Client) error {
+	if err := validateClient(c); err != nil {
+		return err
+	}
+	purposes := make(map[string]purpose, len(c.Purposes))
+	for pid, code := range c.Purposes {
+		svc, ok := catalogue.Lookup(code)
+		if !ok {
+			return fmt.Errorf("simulator: purpose %s names unknown service %q", pid, code)
+		}
+		purposes[pid] = purpose{clientID: c.ClientID, service: svc}
+	}
+	cp := c
+	cp.Purposes = make(map[string]string, len(c.Purposes))
+	for k, v := range c.Purposes {
+		cp.Purposes[k] = v
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if other, ok := s.kids[c.Kid]; ok && other.ClientID != c.ClientID {
+		return fmt.Errorf("simulator: kid %q already belongs to another client", c.Kid)
+	}
+	for pid := range purposes {
+		if p, ok := s.purposes[pid]; ok && p.clientID != c.ClientID {
+			return fmt.Errorf("simulator: purpose %s already belongs to another client", pid)
+		}
+	}
+	s.unregisterLocked(c.ClientID)
+	s.clients[c.ClientID], s.kids[c.Kid] = &cp, &cp
+	for pid, p := range purposes {
+		s.purposes[pid] = p
+	}
+	return nil
+}
+
+func validateClient(c Client) error {
+	if _, err := uuid.Parse(c.ClientID); err != nil {
+		return fmt.Errorf("simulator: ClientID must be a UUID: %w", err)
+	}
+	if c.Kid == "" {
+		return errors.New("simulator: empty Kid")
+	}
+	if c.PublicKey == nil || c.PublicKey.N == nil || c.PublicKey.N.BitLen() < minClientKeyBits {
+		return fmt.Errorf("simulator: client key must be RSA ≥ %d bits", minClientKeyBits)
+	}
+	return nil
+}
+
+// unregisterLocked drops a client and its purposes; s.mu must be held.
+func (s *Simulator) unregisterLocked(clientID string) {
+	old, ok := s.clients[clientID]
+	if !ok {
+		return
+	}
+	delete(s.kids, old.Kid)
+	delete(s.clients, clientID)
+	for pid := range old.Purposes {
+		delete(s.purposes, pid)
+	}
+}
+
+func (s *Simulator) clientByKid(kid string) (*Client, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.kids[kid]
+	return c, ok
+}
+
+func (s *Simulator) purpose(id string) (purpose, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, ok := s.purposes[id]
+	return p, ok
+}
+
+// Handler serves every simulator endpoint.
+func (s *Simulator) Handler() http.Handler { return s.mux }
+
+// TokenURL is the PDND token endpoint.
+func (s *Simulator) TokenURL() string { return s.cfg.PublicURL + "/token.oauth2" }
+
+// AssertionAudience is the aud a client assertion must carry.
+func (s *Simulator) AssertionAudience() string { return s.cfg.PublicURL + "/client-assertion" }
+
+// VoucherIssuer is the iss of vouchers, the host of PublicURL (as "uat.interop.pagopa.it").
+func (s *Simulator) VoucherIssuer() string { return s.base.Host }
+
+// ServiceBaseURL is the base of the e-service URLs (with "-PDND", as clients call them).
+func (s *Simulator) ServiceBaseURL() string {
+	return s.cfg.PublicURL + "/govway/rest/in/MinInternoPortaANPR-PDND"
+}
+
+// AudienceBase is the base of the ModI audiences (without "-PDND", ANPR.md §3.5).
+func (s *Simulator) AudienceBase() string {
+	return s.cfg.PublicURL + "/govway/rest/in/MinInternoPortaANPR"
+}
+
+// JWKSURL is where the voucher verification key is published.
+func (s *Simulator) JWKSURL() string { return s.cfg.PublicURL + "/.well-known/jwks.json" }
+
+// Population returns the simulated registry.
+func (s *Simulator) Population() *Population { return s.pop }
+
+// audience is the ModI audience of svc.
+func (s *Simulator) audience(svc catalogue.Service) string {
+	return s.AudienceBase() + "/" + svc.Name + "/v1"
+}
+
+func (s *Simulator) now() time.Time { return s.cfg.Now() }
+
+// routes wires the endpoints (Go 1.22 patterns).
+func (s *Simulator) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("POST /token.oauth2", s.handleToken)
+	m.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	m.HandleFunc("GET /keys/{kid}", s.handleClientKey)
+	svc := "/govway/rest/in/MinInternoPortaANPR-PDND/{name}/v1/"
+	m.HandleFunc("POST "+svc+"anpr-service-e002", s.handleE002)
+	m.HandleFunc("GET "+svc+"status", s.handleStatus)
+	m.HandleFunc("/", s.handleUnknown)
+	s.mux = m
+}

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// InsertCasbinRules stores rules, skipping those already present (the rules are facts: writing
+// one twice is not an error).
+func InsertCasbinRules(ctx context.Context, db bun.IDB, rules []CasbinRule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	_, err := db.NewInsert().Model(&rules).
+		On("CONFLICT (ptype, v0, v1, v2, v3, v4, v5) DO NOTHING").
+		Exec(ctx)
+	return classify("insert casbin rules", err)
+}
+
+// CasbinRules returns the stored rules; with domains, only the rules whose domain (v2, the
+// Comune of g and g2 rules) is one of them.
+func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRule, error) {
+	var out []CasbinRule
+	sel := db.NewSelect().Model(&out).OrderExpr("id ASC")
+	if len(domains) > 0 {
+		sel = sel.Where("v2 IN (?)", bun.In(domains))
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, classify("casbin rules", err)
+	}
+	return out, nil
+}
+
+// DeleteCasbinRules deletes the rules of ptype whose values, from field index fieldIndex on,
+// equal the non-empty values given (Casbin's RemoveFilteredPolicy semantics).
+func DeleteCasbinRules(ctx context.Context, db bun.IDB, ptype string, fieldIndex int, values ...string) (int64, error) {
+	del := db.NewDelete().Model((*CasbinRule)(nil)).Where("ptype = ?", ptype)
+	for i, v := range values {
+		idx := fieldIndex + i
+		if v == "" || idx > 5 {
+			continue
+		}
+		del = del.Where("? = ?", bun.Ident("v"+string(rune('0'+idx))), v)
+	}
+	res, err := del.Exec(ctx)
+	if err != nil {
+		return 0, classify("delete casbin rules", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, classify("delete casbin rules", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,23 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// CreateEnte inserts e and sets its ID.
+func CreateEnte(ctx context.Context, db bun.IDB, e *Ente) error {
+	e.CreatedAt = stamp(e.CreatedAt)
+	_, err := db.NewInsert().Model(e).Returning("id").Exec(ctx)
+	return classify("create ente", err)
+}
+
+// GetEnte returns the Ente with the given ID.
+func GetEnte(ctx context.Context, db bun.IDB, id int64) (*Ente, error) {
+	e := new(Ente)
+	if err := db.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, classify("get ente", err)
+	}
+	return e, nil
+}

@@ -1,0 +1,141 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/varco-anpr/varco/internal/store"
+)
+
+// ErrNoConvenzione: an ADMIN or AUTORIZZATO grant names an Ente that has no current or future
+// convenzione with the Comune.
+var ErrNoConvenzione = errors.New("rbac: no convenzione between Comune and Ente")
+
+// AddGrant stores g and its Casbin facts in one transaction, then applies the facts to this
+// Authorizer. For an AUTORIZZATO, g.Services is narrowed to the services of the Comune↔Ente
+// convenzioni that are not expired (one g2 rule each); the caller sees the narrowed profile.
+// Errors: store.ErrConflict (duplicate grant, or a second AUTORIZZATO grant of the user in the
+// Comune), store.ErrInvalidReference (unknown user, Comune or Ente), ErrNoConvenzione.
+func (a *Authorizer) AddGrant(ctx context.Context, g *store.Grant) error {
+	err := store.Tx(ctx, a.db.DB, func(tx bun.Tx) error {
+		return a.AddGrantInTx(ctx, tx, g)
+	})
+	if err != nil {
+		return err
+	}
+	return a.applyRules(rulesOf(g))
+}
+
+// AddGrantInTx writes g and its Casbin facts within the caller's transaction (same checks and
+// narrowing as AddGrant). The facts reach this Authorizer's memory only at the next Reload:
+// call it after the transaction commits. For batch set-ups such as the demo seed.
+func (a *Authorizer) AddGrantInTx(ctx context.Context, tx bun.IDB, g *store.Grant) error {
+	if err := a.fitProfile(ctx, tx, g); err != nil {
+		return err
+	}
+	if err := store.CreateGrant(ctx, tx, g); err != nil {
+		return fmt.Errorf("rbac: add grant: %w", err)
+	}
+	if err := store.InsertCasbinRules(ctx, tx, rulesOf(g)); err != nil {
+		return fmt.Errorf("rbac: add grant: %w", err)
+	}
+	return nil
+}
+
+// fitProfile checks the Ente's convenzione and narrows an AUTORIZZATO's services to it.
+func (a *Authorizer) fitProfile(ctx context.Context, tx bun.IDB, g *store.Grant) error {
+	if g.Role == store.RoleTop {
+		g.Services = []string{}
+		return nil
+	}
+	if g.EnteID == 0 {
+		return fmt.Errorf("rbac: add grant: role %s needs an Ente", g.Role)
+	}
+	convs, err := store.ConvenzioniOf(ctx, tx, g.ComuneCode, g.EnteID)
+	if err != nil {
+		return fmt.Errorf("rbac: add grant: %w", err)
+	}
+	offered := servicesNotExpired(convs, time.Now())
+	if offered == nil {
+		return fmt.Errorf("rbac: add grant: %w", ErrNoConvenzione)
+	}
+	if g.Role != store.RoleAutorizzato {
+		g.Services = []string{}
+		return nil
+	}
+	profile := []string{}
+	for _, s := range g.Services {
+		if offered[s] && !slices.Contains(profile, s) {
+			profile = append(profile, s)
+		}
+	}
+	slices.Sort(profile)
+	g.Services = profile
+	return nil
+}
+
+// servicesNotExpired is the union of the services of the convenzioni still valid today or
+// starting later; nil when there is no such convenzione. Future ones count so that an ADMIN
+// can prepare profiles before a convenzione starts; AuthorizeQuery checks the day anyway.
+func servicesNotExpired(convs []store.Convenzione, now time.Time) map[string]bool {
+	today := store.Day(now)
+	var out map[string]bool
+	for _, c := range convs {
+		if !c.ValidTo.IsZero() && store.Day(c.ValidTo).Before(today) {
+			continue
+		}
+		if out == nil {
+			out = map[string]bool{}
+		}
+		for _, s := range c.Services {
+			out[s] = true
+		}
+	}
+	return out
+}
+
+// rulesOf returns the Casbin facts of a grant (see model.conf).
+func rulesOf(g *store.Grant) []store.CasbinRule {
+	sub, role := Subject(g.UserID), roleName(g.Role, g.EnteID)
+	rules := []store.CasbinRule{{PType: "g", V0: sub, V1: role, V2: g.ComuneCode}}
+	if g.EnteID != 0 {
+		rules = append(rules, store.CasbinRule{PType: "g", V0: role, V1: g.Role, V2: g.ComuneCode})
+	}
+	if g.Role == store.RoleAutorizzato {
+		for _, s := range g.Services {
+			rules = append(rules, store.CasbinRule{PType: "g2", V0: sub, V1: s, V2: g.ComuneCode})
+		}
+	}
+	return rules
+}
+
+// applyRules adds committed facts to the in-memory enforcer, skipping facts it already has
+// (the Ente's role rule is shared by every grant of that role).
+func (a *Authorizer) applyRules(rules []store.CasbinRule) error {
+	byType := map[string][][]string{}
+	for _, r := range rules {
+		if !a.loaded(r.V2) {
+			continue
+		}
+		byType[r.PType] = append(byType[r.PType], ruleOf(r)[1:])
+	}
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ptype := range []string{"g", "g2"} {
+		if len(byType[ptype]) == 0 {
+			continue
+		}
+		if _, err := a.e.AddNamedGroupingPoliciesEx(ptype, byType[ptype]); err != nil {
+			// The grant is committed; a Reload will pick it up.
+			return fmt.Errorf("rbac: add grant: committed, but not applied in memory (Reload): %w", err)
+		}
+	}
+	return nil
+}

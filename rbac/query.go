@@ -1,0 +1,100 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/store"
+)
+
+// Stable reasons of a denied query; audited and mapped to API errors.
+const (
+	ReasonUserNotFound            = "user_not_found"
+	ReasonUserSuspended           = "user_suspended"
+	ReasonNoGrant                 = "no_grant"
+	ReasonServiceNotInProfile     = "service_not_in_profile"
+	ReasonNoConvenzione           = "no_convenzione"
+	ReasonConvenzioneNotValid     = "convenzione_not_valid"
+	ReasonServiceNotInConvenzione = "service_not_in_convenzione"
+)
+
+// Decision is the outcome of AuthorizeQuery. EnteID and Role are filled as soon as the grant
+// is known (also on later denials) so the audit can record them.
+type Decision struct {
+	Allowed bool
+	Reason  string // empty when allowed
+	EnteID  int64
+	Role    string
+	// ConvenzioneID and DailyQuota describe the convenzione that allowed the query, for the
+	// quota check that follows.
+	ConvenzioneID int64
+	DailyQuota    int
+}
+
+// AuthorizeQuery decides whether the user may query the e-service in the Comune on day: the
+// user exists and is active, holds an AUTORIZZATO grant there, the service is in their profile
+// and in the Ente's convenzione, and that convenzione is valid on day (Europe/Rome calendar
+// day). A denial is a Decision with a Reason, not an error; errors are infrastructure failures.
+func (a *Authorizer) AuthorizeQuery(ctx context.Context, userID int64, comune, service string, day time.Time) (Decision, error) {
+	u, err := store.GetUser(ctx, a.db.DB, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return deny(Decision{}, ReasonUserNotFound), nil
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
+	}
+	if !u.Active {
+		return deny(Decision{}, ReasonUserSuspended), nil
+	}
+	d, ok := a.autorizzatoGrant(userID, comune)
+	if !ok {
+		return deny(d, ReasonNoGrant), nil
+	}
+	inProfile, err := a.Can(userID, comune, ObjQuery, service)
+	if err != nil {
+		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
+	}
+	if !inProfile {
+		return deny(d, ReasonServiceNotInProfile), nil
+	}
+	return a.checkConvenzione(ctx, d, comune, service, day)
+}
+
+// autorizzatoGrant finds the user's AUTORIZZATO grant in the Comune (at most one: a query names
+// no Ente, so the store allows one per user and Comune).
+func (a *Authorizer) autorizzatoGrant(userID int64, comune string) (Decision, bool) {
+	for _, g := range a.RoleGrants(userID, comune) {
+		if g.Role == store.RoleAutorizzato {
+			return Decision{EnteID: g.EnteID, Role: g.Role}, true
+		}
+	}
+	return Decision{}, false
+}
+
+func (a *Authorizer) checkConvenzione(ctx context.Context, d Decision, comune, service string, day time.Time) (Decision, error) {
+	convs, err := store.ConvenzioniOf(ctx, a.db.DB, comune, d.EnteID)
+	if err != nil {
+		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
+	}
+	if len(convs) == 0 {
+		return deny(d, ReasonNoConvenzione), nil
+	}
+	for _, c := range convs { // newest first: the one that started last wins
+		if !c.ValidOn(day) {
+			continue
+		}
+		if !c.HasService(service) {
+			return deny(d, ReasonServiceNotInConvenzione), nil
+		}
+		d.Allowed, d.ConvenzioneID, d.DailyQuota = true, c.ID, c.DailyQuota
+		return d, nil
+	}
+	return deny(d, ReasonConvenzioneNotValid), nil
+}
+
+func deny(d Decision, reason string) Decision {
+	d.Allowed, d.Reason = false, reason
+	return d
+}

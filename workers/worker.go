@@ -1,0 +1,51 @@
+// Package workers builds the Temporal worker that runs AnprQuery and its activities, and
+// registers Varco's search attributes on a namespace.
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/varco-anpr/varco/activities"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// New returns a worker for the varco-anpr task queue. More pollers than the SDK default
+// trim the latency tail under concurrency (../shared/TEMPORAL.md).
+func New(c client.Client, acts *activities.Activities) worker.Worker {
+	w := worker.New(c, workflows.TaskQueue, worker.Options{
+		MaxConcurrentWorkflowTaskPollers: 8,
+		MaxConcurrentActivityTaskPollers: 4,
+	})
+	w.RegisterWorkflowWithOptions(workflows.AnprQuery, workflow.RegisterOptions{Name: "AnprQuery"})
+	w.RegisterActivityWithOptions(acts.Authorize, activity.RegisterOptions{Name: workflows.ActivityAuthorize})
+	w.RegisterActivityWithOptions(acts.CallANPR, activity.RegisterOptions{Name: workflows.ActivityCallANPR})
+	w.RegisterActivityWithOptions(acts.WriteAudit, activity.RegisterOptions{Name: workflows.ActivityWriteAudit})
+	return w
+}
+
+// EnsureSearchAttributes registers Varco's keyword search attributes on a namespace of a
+// Temporal cluster; attributes that already exist are left as they are.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	sas := map[string]enumspb.IndexedValueType{}
+	for _, name := range workflows.SearchAttributeNames() {
+		sas[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+	}
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: sas,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("register search attributes on %s: %w", namespace, err)
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/varco-anpr/varco/internal/errcode"
+)
+
+// AnprQuery runs one ANPR request: Authorize, CallANPR, WriteAudit. It always writes the
+// audit record (allowed, denied, failed or cancelled) before returning, and returns the
+// data only once that record is committed.
+func AnprQuery(ctx workflow.Context, in QueryInput) (QueryResult, error) {
+	q := &query{in: in}
+	return q.run(ctx)
+}
+
+type query struct {
+	in     QueryInput
+	enteID int64
+	trace  Trace
+}
+
+func (q *query) run(ctx workflow.Context) (QueryResult, error) {
+	res := q.decide(ctx)
+	if temporal.IsCanceledError(ctx.Err()) {
+		res = q.failure(errcode.Cancelled, OutcomeCancelled, "the request was cancelled before it completed")
+	}
+	// The audit must be written even after cancellation: a disconnected context is not
+	// cancelled with the workflow.
+	auditCtx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	if err := q.audit(auditCtx, res); err != nil {
+		return QueryResult{}, err
+	}
+	_ = workflow.UpsertTypedSearchAttributes(auditCtx, SAOutcome.ValueSet(res.Outcome))
+	return res, nil
+}
+
+// decide runs authorization and, when allowed, the ANPR call.
+func (q *query) decide(ctx workflow.Context) QueryResult {
+	authz, err := q.authorize(ctx)
+	if err != nil {
+		return q.failure(errcode.Unavailable, OutcomeFailed, "authorization could not be evaluated")
+	}
+	if authz.EnteID != 0 {
+		q.enteID = authz.EnteID
+		_ = workflow.UpsertTypedSearchAttributes(ctx, SAEnte.ValueSet(EnteKey(authz.EnteID)))
+	}
+	if !authz.Allowed {
+		res := q.failure(errcode.Forbidden, OutcomeDenied, authz.Reason)
+		return res
+	}
+	return q.call(ctx)
+}
+
+func (q *query) authorize(ctx workflow.Context) (AuthorizeOutput, error) {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 100 * time.Millisecond,
+			MaximumAttempts: 3,
+		},
+	})
+	day := q.in.ReceivedAt
+	var out AuthorizeOutput
+	err := workflow.ExecuteLocalActivity(ctx, ActivityAuthorize, AuthorizeInput{
+		UserID: q.in.UserID, Comune: q.in.Comune, Service: q.in.Service, Day: day,
+	}).Get(ctx, &out)
+	return out, err
+}
+
+// call makes the certified ANPR call, retried on transient failures until the deadline.
+func (q *query) call(ctx workflow.Context) QueryResult {
+	remaining := q.in.Deadline.Sub(workflow.Now(ctx))
+	if remaining <= 0 {
+		return q.failure(errcode.ANPRUnavailable, OutcomeFailed, "the request deadline passed before ANPR could be called")
+	}
+	in := CallInput{
+		RequestID: q.in.RequestID, UserID: q.in.UserID, Comune: q.in.Comune, EnteID: q.enteID,
+		Service: q.in.Service, Criteria: q.in.Criteria, Motivo: q.in.Motivo,
+		DataRiferimento: q.in.DataRiferimento, Workstation: q.in.Workstation, LoA: q.in.LoA,
+	}
+	var out CallOutput
+	err := callFuture(ctx, q.in.Mode, remaining, in).Get(ctx, &out)
+	if err != nil {
+		return q.callFailure(err)
+	}
+	q.trace = out.Trace
+	return QueryResult{
+		RequestID:        q.in.RequestID,
+		Outcome:          OutcomeOK,
+		HTTPStatus:       200,
+		EnteID:           q.enteID,
+		IDOperazioneANPR: out.Trace.IDOperazioneANPR,
+		Soggetti:         out.Soggetti,
+		Anomalie:         out.Anomalie,
+	}
+}
+
+// callRetry retries only what ANPR's guidance allows: network errors, timeouts, 5xx.
+// Activities also mark every other failure non-retryable, so this list is a second fence.
+func callRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    200 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    2 * time.Second,
+		NonRetryableErrorTypes: []string{
+			errcode.SubjectNotFound, errcode.ANPRNotEnabled, errcode.ANPRInvalidRequest,
+			errcode.ANPRQuotaExhausted, errcode.ANPRProtocol, errcode.PDNDVoucherRefused,
+			errcode.InvalidRequest, errcode.UnknownComune, errcode.UnknownService,
+		},
+	}
+}
+
+func callFuture(ctx workflow.Context, mode CallMode, remaining time.Duration, in CallInput) workflow.Future {
+	attempt := min(remaining, 10*time.Second)
+	if mode == CallRegular {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			ScheduleToCloseTimeout: remaining,
+			StartToCloseTimeout:    attempt,
+			RetryPolicy:            callRetry(),
+		})
+		return workflow.ExecuteActivity(ctx, ActivityCallANPR, in)
+	}
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: remaining,
+		StartToCloseTimeout:    attempt,
+		RetryPolicy:            callRetry(),
+	})
+	return workflow.ExecuteLocalActivity(ctx, ActivityCallANPR, in)
+}
+
+// callFailure turns the call's error into a result; the error type is a stable errcode.
+func (q *query) callFailure(err error) QueryResult {
+	code, detail := errcode.ANPRUnavailable, "ANPR did not answer in time"
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if errcode.Known(appErr.Type()) {
+			code = appErr.Type()
+		} else {
+			code = errcode.Internal
+		}
+		detail = appErr.Message()
+		var tr Trace
+		if appErr.HasDetails() && appErr.Details(&tr) == nil {
+			q.trace = tr
+		}
+	}
+	outcome := OutcomeFailed
+	if code == errcode.SubjectNotFound {
+		outcome = OutcomeNotFound
+	}
+	return q.failure(code, outcome, detail)
+}
+
+func (q *query) failure(code, outcome, detail string) QueryResult {
+	return QueryResult{
+		RequestID:  q.in.RequestID,
+		Outcome:    outcome,
+		ErrorCode:  code,
+		Detail:     detail,
+		HTTPStatus: errcode.Status(code),
+		EnteID:     q.enteID,
+	}
+}
+
+// audit writes the record, retried until committed: no request ends without one.
+func (q *query) audit(ctx workflow.Context, res QueryResult) error {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		StartToCloseTimeout:    10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    100 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+		},
+	})
+	now := workflow.Now(ctx)
+	rec := AuditInput{
+		RequestID:   q.in.RequestID,
+		At:          q.in.ReceivedAt,
+		UserID:      q.in.UserID,
+		EnteID:      q.enteID,
+		Comune:      q.in.Comune,
+		Service:     q.in.Service,
+		Motivo:      q.in.Motivo,
+		Outcome:     res.Outcome,
+		HTTPStatus:  res.HTTPStatus,
+		ErrorCode:   res.ErrorCode,
+		Reason:      res.Detail,
+		Workstation: q.in.Workstation,
+		Criteria:    q.in.Criteria,
+		Trace:       q.trace,
+		DurationMS:  now.Sub(q.in.ReceivedAt).Milliseconds(),
+	}
+	return workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, rec).Get(ctx, nil)
+}

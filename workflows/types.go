@@ -1,0 +1,138 @@
+package workflows
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// TaskQueue is the task queue every Varco worker polls.
+const TaskQueue = "varco-anpr"
+
+// Activity names. Workflows refer to activities by name so that this package never imports
+// the activity implementations (and through them bun, Casbin or the ANPR client).
+const (
+	ActivityAuthorize  = "Authorize"
+	ActivityCallANPR   = "CallANPR"
+	ActivityWriteAudit = "WriteAudit"
+)
+
+// Outcomes recorded in the audit and in the VarcoOutcome search attribute.
+const (
+	OutcomeOK        = "ok"
+	OutcomeDenied    = "denied"
+	OutcomeNotFound  = "not_found"
+	OutcomeFailed    = "failed"
+	OutcomeCancelled = "cancelled"
+)
+
+// CallMode selects how the ANPR call runs. The default, local, is the measured fastest
+// (docs/performance.md); regular activities are kept for deployments that prefer the
+// call to be dispatched through the task queue.
+type CallMode string
+
+const (
+	CallLocal   CallMode = "local"
+	CallRegular CallMode = "regular"
+)
+
+// Criteria identifies the subject. Exactly one is set. It is personal data: it travels only
+// inside payloads, which the codec encrypts, never in IDs or search attributes.
+type Criteria struct {
+	IDANPR        string `json:"idANPR,omitempty"`
+	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+}
+
+// QueryInput is the input of the AnprQuery workflow.
+type QueryInput struct {
+	RequestID       string    `json:"requestId"`
+	UserID          int64     `json:"userId"`
+	Comune          string    `json:"comune"`
+	Service         string    `json:"service"`
+	Criteria        Criteria  `json:"criteria"`
+	Motivo          string    `json:"motivo"`
+	DataRiferimento string    `json:"dataRiferimento"`
+	Workstation     string    `json:"workstation,omitempty"`
+	LoA             string    `json:"loa,omitempty"`
+	ReceivedAt      time.Time `json:"receivedAt"`
+	// Deadline bounds the ANPR call and its retries; the audit is written after it anyway.
+	Deadline time.Time `json:"deadline"`
+	Mode     CallMode  `json:"mode,omitempty"`
+}
+
+// QueryResult is what the workflow returns once the audit record is committed.
+type QueryResult struct {
+	RequestID        string            `json:"requestId"`
+	Outcome          string            `json:"outcome"`
+	ErrorCode        string            `json:"errorCode,omitempty"`
+	Detail           string            `json:"detail,omitempty"`
+	HTTPStatus       int               `json:"httpStatus"`
+	EnteID           int64             `json:"enteId,omitempty"`
+	IDOperazioneANPR string            `json:"idOperazioneANPR,omitempty"`
+	Soggetti         []json.RawMessage `json:"soggetti,omitempty"`
+	Anomalie         []json.RawMessage `json:"anomalie,omitempty"`
+}
+
+// AuthorizeInput asks whether a user may query a service in a Comune on a day.
+type AuthorizeInput struct {
+	UserID  int64     `json:"userId"`
+	Comune  string    `json:"comune"`
+	Service string    `json:"service"`
+	Day     time.Time `json:"day"`
+}
+
+// AuthorizeOutput is the decision; Reason is a stable code when denied.
+type AuthorizeOutput struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason,omitempty"`
+	EnteID  int64  `json:"enteId,omitempty"`
+}
+
+// CallInput is the certified ANPR call.
+type CallInput struct {
+	RequestID       string   `json:"requestId"`
+	UserID          int64    `json:"userId"`
+	Comune          string   `json:"comune"`
+	EnteID          int64    `json:"enteId"`
+	Service         string   `json:"service"`
+	Criteria        Criteria `json:"criteria"`
+	Motivo          string   `json:"motivo"`
+	DataRiferimento string   `json:"dataRiferimento"`
+	Workstation     string   `json:"workstation,omitempty"`
+	LoA             string   `json:"loa,omitempty"`
+}
+
+// Trace holds the correlation ids ANPR and PDND support work from.
+type Trace struct {
+	IDOperazioneClient  string `json:"idOperazioneClient,omitempty"`
+	IDOperazioneANPR    string `json:"idOperazioneANPR,omitempty"`
+	GovWayTransactionID string `json:"govwayTransactionId,omitempty"`
+	VoucherJTI          string `json:"voucherJti,omitempty"`
+	CorrelationID       string `json:"correlationId,omitempty"`
+	HTTPStatus          int    `json:"httpStatus,omitempty"`
+}
+
+// CallOutput is ANPR's answer, kept as returned.
+type CallOutput struct {
+	Soggetti []json.RawMessage `json:"soggetti"`
+	Anomalie []json.RawMessage `json:"anomalie,omitempty"`
+	Trace    Trace             `json:"trace"`
+}
+
+// AuditInput is one audit record, written exactly once per request (idempotent by RequestID).
+type AuditInput struct {
+	RequestID   string    `json:"requestId"`
+	At          time.Time `json:"at"`
+	UserID      int64     `json:"userId"`
+	EnteID      int64     `json:"enteId,omitempty"`
+	Comune      string    `json:"comune"`
+	Service     string    `json:"service"`
+	Motivo      string    `json:"motivo"`
+	Outcome     string    `json:"outcome"`
+	HTTPStatus  int       `json:"httpStatus"`
+	ErrorCode   string    `json:"errorCode,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	Workstation string    `json:"workstation,omitempty"`
+	Criteria    Criteria  `json:"criteria"`
+	Trace       Trace     `json:"trace"`
+	DurationMS  int64     `json:"durationMs"`
+}
