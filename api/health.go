@@ -27,11 +27,10 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		checks["temporal"], ready = "unavailable", false
 	}
 	if !ready {
-		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
 			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
 			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
-		})
+		}, problemJSON)
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
 }

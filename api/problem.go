@@ -29,15 +29,17 @@ func (e *apiError) Error() string { return e.code + ": " + e.detail }
 
 func fail(code, detail string) error { return &apiError{code: code, detail: detail} }
 
-const problemBase = "https://varco.dev/problems/"
+const (
+	problemBase = "https://varco.dev/problems/"
+	problemJSON = "application/problem+json"
+)
 
 func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
 	status := errcode.Status(code)
-	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Status(status).JSON(Problem{
 		Type: problemBase + code, Title: errcode.Title(code), Status: status,
 		Detail: detail, Code: code, RequestID: requestID,
-	})
+	}, problemJSON)
 }
 
 // errorHandler is the one place errors become HTTP answers. Internal error text never

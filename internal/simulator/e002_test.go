@@ -73,7 +73,9 @@ func TestE002Services(t *testing.T) {
 			need(t, d.Generalita.Cognome == "SETTIMO" && d.Generalita.Nome == "SOGGETTO" && d.Identificativi != nil && d.Residenza == nil, d)
 		}},
 		{"C016", func(t *testing.T, d datiSoggetto) { need(t, d.Generalita != nil && d.DatiDecesso == nil, d) }},
-		{"C017", func(t *testing.T, d datiSoggetto) { need(t, d.StatoCivile != nil && d.StatoCivile.StatoCivile == "1", d) }},
+		{"C017", func(t *testing.T, d datiSoggetto) {
+			need(t, d.StatoCivile != nil && d.StatoCivile.StatoCivile == "1", d)
+		}},
 		{"C018", func(t *testing.T, d datiSoggetto) {
 			need(t, len(d.Cittadinanza) == 1 && d.Cittadinanza[0].CodiceStato == "100", d)
 		}},

@@ -50,7 +50,7 @@ func testKeys() {
 // testClock is a settable clock, so expiry checks are testable without sleeping.
 type testClock struct{ offset atomic.Int64 }
 
-func (c *testClock) now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) now() time.Time        { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *testClock) shift(d time.Duration) { c.offset.Add(int64(d)) }
 
 type testClient struct {

@@ -82,7 +82,9 @@ func TestGatewayChecks(t *testing.T) {
 			"[Header 'Agid-JWT-TrackingEvidence'] Token contenente un claim 'aud' non valido"},
 		{"TE expired", func(p *parts) { p.te["exp"] = now - 1 },
 			"[Header 'Agid-JWT-TrackingEvidence'] Token scaduto"},
-		{"TE digest mismatch", func(p *parts) { p.assertion["digest"] = map[string]string{"alg": "SHA256", "value": sha256Hex("other")} },
+		{"TE digest mismatch", func(p *parts) {
+			p.assertion["digest"] = map[string]string{"alg": "SHA256", "value": sha256Hex("other")}
+		},
 			"Digest del token non corrispondente al claim 'digest' del voucher"},
 		{"voucher without digest", func(p *parts) {
 			p.voucher = forged(func(c jwt.MapClaims, _ map[string]any) { delete(c, "digest") })

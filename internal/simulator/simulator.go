@@ -120,7 +120,7 @@ func New(cfg Config) (*Simulator, error) {
 		log:      cfg.Logger.With("component", "anpr-simulator"),
 		services: map[string]catalogue.Service{},
 		clients:  map[string]*Client{}, kids: map[string]*Client{}, purposes: map[string]purpose{},
-		jtis:     newJTICache(100_000),
+		jtis: newJTICache(100_000),
 	}
 	for _, svc := range catalogue.All() {
 		s.services[svc.Name] = svc

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
@@ -8,8 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"crypto/rsa"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -115,8 +114,12 @@ func TestTokenFailures(t *testing.T) {
 		{name: "purpose of another client", claims: func(c jwt.MapClaims) { c["purposeId"] = e.b.purposes["C020"] }, reason: "purposeId not found"},
 		{name: "digest alg", claims: func(c jwt.MapClaims) { c["digest"] = map[string]string{"alg": "SHA-256", "value": sha256Hex("x")} }, reason: "digest.alg"},
 		{name: "digest short", claims: func(c jwt.MapClaims) { c["digest"] = map[string]string{"alg": "SHA256", "value": "abc"} }, reason: "64 hex"},
-		{name: "digest not hex", claims: func(c jwt.MapClaims) { c["digest"] = map[string]string{"alg": "SHA256", "value": strings.Repeat("z", 64)} }, reason: "64 hex"},
-		{name: "digest extra field", claims: func(c jwt.MapClaims) { c["digest"] = map[string]string{"alg": "SHA256", "value": sha256Hex("x"), "x": "y"} }, reason: "digest malformed"},
+		{name: "digest not hex", claims: func(c jwt.MapClaims) {
+			c["digest"] = map[string]string{"alg": "SHA256", "value": strings.Repeat("z", 64)}
+		}, reason: "64 hex"},
+		{name: "digest extra field", claims: func(c jwt.MapClaims) {
+			c["digest"] = map[string]string{"alg": "SHA256", "value": sha256Hex("x"), "x": "y"}
+		}, reason: "digest malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -175,7 +175,9 @@ func TestListAudit(t *testing.T) {
 				}},
 			{"filters narrow the scopes", store.AuditQuery{Scopes: []store.Scope{h501, {ComuneCode: "F205"}},
 				Comune: "H501", Service: "C020", Outcome: "ok"},
-				func(r store.AuditRecord) bool { return r.ComuneCode == "H501" && r.Service == "C020" && r.Outcome == "ok" }},
+				func(r store.AuditRecord) bool {
+					return r.ComuneCode == "H501" && r.Service == "C020" && r.Outcome == "ok"
+				}},
 			{"ente and user filters", store.AuditQuery{Scopes: []store.Scope{h501, {ComuneCode: "F205"}}, EnteID: 2, UserID: 12},
 				func(r store.AuditRecord) bool { return r.EnteID == 2 && r.UserID == 12 }},
 			{"time window", store.AuditQuery{Scopes: []store.Scope{h501, {ComuneCode: "F205"}},

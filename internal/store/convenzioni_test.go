@@ -29,7 +29,7 @@ func TestConvenzioneFor(t *testing.T) {
 		}{
 			{date(2023, 12, 31), 0},
 			{date(2024, 1, 1), old.ID},
-			{date(2024, 12, 31), old.ID}, // ValidTo is inclusive
+			{date(2024, 12, 31), old.ID},                              // ValidTo is inclusive
 			{time.Date(2024, 12, 31, 23, 30, 0, 0, time.UTC), cur.ID}, // already 1 Jan in Rome
 			{date(2030, 6, 1), cur.ID},                                // open-ended
 		}

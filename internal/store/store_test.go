@@ -113,7 +113,7 @@ func TestUsers(t *testing.T) {
 		mustNoErr(t, store.SetUserActive(ctx, db.DB, u.ID, false))
 		got, err = store.GetUser(ctx, db.DB, u.ID)
 		mustNoErr(t, err)
-		if got.Active || !got.UpdatedAt.After(got.CreatedAt) && !got.UpdatedAt.Equal(got.CreatedAt) {
+		if got.Active || got.UpdatedAt.Before(got.CreatedAt) {
 			t.Fatalf("after suspend: %+v", got)
 		}
 		wantErr(t, store.SetUserActive(ctx, db.DB, 9999, true), store.ErrNotFound)
@@ -168,5 +168,26 @@ func TestDay(t *testing.T) {
 	got := store.Day(time.Date(2024, 12, 31, 23, 30, 0, 0, time.UTC))
 	if want := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("Day = %v, want %v", got, want)
+	}
+}
+
+func TestOpenSQLiteCreatesFileWithPragmas(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/nested/dir/varco.db"
+	db, err := store.Open(ctx, "sqlite:"+path)
+	mustNoErr(t, err)
+	defer db.Close()
+	mustNoErr(t, db.Migrate(ctx))
+	if db.Dialect != store.DialectSQLite {
+		t.Fatalf("dialect %q", db.Dialect)
+	}
+	for pragma, want := range map[string]string{
+		"journal_mode": "wal", "busy_timeout": "5000", "synchronous": "1", "foreign_keys": "1",
+	} {
+		var got string
+		mustNoErr(t, db.NewRaw("PRAGMA "+pragma).Scan(ctx, &got))
+		if got != want {
+			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
+		}
 	}
 }
