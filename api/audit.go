@@ -59,7 +59,7 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		return err
 	}
 	q.Scopes = scopes
-	recs, next, err := store.ListAudit(c.UserContext(), s.DB.DB, q)
+	recs, next, err := store.ListAudit(c.UserContext(), s.DB, q)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) token(c *fiber.Ctx) error {
 	if req.Username == "" || req.Password == "" || len(req.Username) > 128 || len(req.Password) > 1024 {
 		return fail(errcode.InvalidRequest, "username and password are required")
 	}
-	u, err := store.GetUserByUsername(c.UserContext(), s.DB.DB, req.Username)
+	u, err := store.GetUserByUsername(c.UserContext(), s.DB, req.Username)
 	hash := dummyHash
 	if err == nil {
 		hash = u.PasswordHash
@@ -69,7 +69,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="varco", error="invalid_token"`)
 		return fail(errcode.Unauthorized, "the token is invalid or expired")
 	}
-	u, err := store.GetUser(c.UserContext(), s.DB.DB, claims.UserID)
+	u, err := store.GetUser(c.UserContext(), s.DB, claims.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
 		return fail(errcode.Unauthorized, "the user is not active")
 	}

@@ -189,7 +189,7 @@ func (s *Server) runQuery(ctx context.Context, in workflows.QueryInput) (workflo
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.StartAttributes(in),
-		EnableEagerStart:         true,
+		EnableEagerStart:         !s.NoEagerStart,
 	}, workflows.AnprQuery, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

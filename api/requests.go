@@ -32,7 +32,7 @@ func (s *Server) request(c *fiber.Ctx) error {
 		return fail(errcode.RequestNotFound, "no such request")
 	}
 	who := callerOf(c)
-	rec, err := store.GetAudit(c.UserContext(), s.DB.DB, id)
+	rec, err := store.GetAudit(c.UserContext(), s.DB, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.pending(c, id, who)
 	}

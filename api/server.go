@@ -35,6 +35,8 @@ type Deps struct {
 	RequestTimeout time.Duration
 	CallMode       workflows.CallMode
 	Now            func() time.Time
+	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
+	NoEagerStart bool
 }
 
 // Server is the HTTP API.

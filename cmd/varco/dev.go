@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/devtemporal"
@@ -34,6 +35,8 @@ type stack struct {
 	worker   worker.Worker
 	api      *api.Server
 	seeded   bool
+	// simEndpoints are the simulator's PDND and ANPR endpoints.
+	simEndpoints activities.Endpoints
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -92,10 +95,11 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		return s, err
 	}
 	s.sim = sim.server
+	s.simEndpoints = endpointsOf(sim.sim)
 	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
 		return s, err
 	}
-	s.worker = workers.New(s.client, newActivities(s.db, az, k, endpointsOf(sim.sim), log))
+	s.worker = workers.New(s.client, newActivities(s.db, az, k, s.simEndpoints, log))
 	if err := s.worker.Start(); err != nil {
 		return s, fmt.Errorf("start worker: %w", err)
 	}

@@ -194,7 +194,7 @@ func findAudit(t *testing.T, url, token, reqID string) map[string]any {
 
 func assertStoredAudit(t *testing.T, db *store.DB, reqID string) {
 	t.Helper()
-	rec, err := store.GetAudit(context.Background(), db.DB, reqID)
+	rec, err := store.GetAudit(context.Background(), db, reqID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestDevErrors(t *testing.T) {
 			}
 			id, _ := a.body["requestId"].(string)
 			if tc.audited {
-				if _, err := store.GetAudit(context.Background(), s.db.DB, id); err != nil {
+				if _, err := store.GetAudit(context.Background(), s.db, id); err != nil {
 					t.Fatalf("request %q not audited: %v", id, err)
 				}
 			} else if id != "" {

@@ -105,9 +105,9 @@ func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endp
 	return &activities.Activities{
 		Authz:      az,
 		ANPR:       anpr.NewClient(anpr.Options{Logger: log, HTTPClient: nil}),
-		Profiles:   &activities.StoreProfiles{DB: db.DB, Simulator: ep},
-		Audit:      activities.StoreAudit{DB: db.DB},
-		Users:      activities.StoreUsers{DB: db.DB},
+		Profiles:   &activities.StoreProfiles{DB: db, Simulator: ep},
+		Audit:      activities.StoreAudit{DB: db},
+		Users:      activities.StoreUsers{DB: db},
 		SubjectKey: k.subject,
 	}
 }
@@ -115,7 +115,7 @@ func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endp
 // registerSimulatorClients tells the simulator about every Comune of the "simulator"
 // environment: its PDND client, key and purposes, as the PDND back office would.
 func registerSimulatorClients(ctx context.Context, db *store.DB, sim *simulator.Simulator) (int, error) {
-	comuni, err := store.ListComuni(ctx, db.DB)
+	comuni, err := store.ListComuni(ctx, db)
 	if err != nil {
 		return 0, err
 	}
@@ -158,8 +158,10 @@ func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= m.min && m.Handler.Enabled(ctx, l)
 }
 
-func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{m.Handler.WithAttrs(a), m.min} }
-func (m minLevel) WithGroup(g string) slog.Handler      { return minLevel{m.Handler.WithGroup(g), m.min} }
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(a), m.min}
+}
+func (m minLevel) WithGroup(g string) slog.Handler { return minLevel{m.Handler.WithGroup(g), m.min} }
 
 func shutdownCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)

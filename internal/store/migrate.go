@@ -38,7 +38,7 @@ type migrationRow struct {
 // failed upgrade leaves the schema as it was. Concurrent callers (replicas starting together)
 // are serialised: by an advisory lock on PostgreSQL, by BEGIN IMMEDIATE on SQLite.
 func (db *DB) Migrate(ctx context.Context) error {
-	migs, err := loadMigrations(db.Dialect)
+	migs, err := loadMigrations(db.Kind)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 func (db *DB) timestampType() string {
-	if db.Dialect == DialectPostgres {
+	if db.Kind == DialectPostgres {
 		return "TIMESTAMPTZ"
 	}
 	return "TIMESTAMP"
@@ -76,7 +76,7 @@ func (db *DB) timestampType() string {
 // lockMigrations takes a transaction-scoped lock keyed by the current schema, so tests using
 // separate schemas of one database do not wait for each other.
 func (db *DB) lockMigrations(ctx context.Context, tx bun.Tx) error {
-	if db.Dialect != DialectPostgres {
+	if db.Kind != DialectPostgres {
 		return nil // BEGIN IMMEDIATE already holds SQLite's write lock.
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('varco_migrations:' || current_schema()))`)

@@ -20,20 +20,18 @@ import (
 	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
-// Dialect names reported in DB.Dialect.
+// Dialect names reported in DB.Kind.
 const (
 	DialectSQLite   = "sqlite"
 	DialectPostgres = "pg"
 )
 
-// DB is an open database with the dialect it speaks.
-//
-// The Dialect field hides bun.DB's Dialect() method, so *DB itself is not a bun.IDB: pass db.DB
-// (the *bun.DB) to the repository functions and to Tx.
+// DB is an open database with the dialect it speaks. It embeds *bun.DB, so *DB is itself a
+// bun.IDB and can be passed to every repository function and to Tx.
 type DB struct {
 	*bun.DB
-	// Dialect is DialectSQLite or DialectPostgres.
-	Dialect string
+	// Kind is DialectSQLite or DialectPostgres.
+	Kind string
 }
 
 // sqlitePragmas are applied by the driver to every connection it opens. WAL lets readers run
@@ -88,7 +86,7 @@ func openSQLite(path string) (*DB, error) {
 	sqldb.SetMaxIdleConns(1)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: DialectSQLite}, nil
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: DialectSQLite}, nil
 }
 
 func openPostgres(dsn string) (db *DB, err error) {
@@ -102,13 +100,13 @@ func openPostgres(dsn string) (db *DB, err error) {
 	connector := pgdriver.NewConnector(pgdriver.WithDSN(dsn))
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxIdleConns(8)
-	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: DialectPostgres}, nil
+	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: DialectPostgres}, nil
 }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.DB.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: ping %s: %w", db.Dialect, err)
+		return fmt.Errorf("store: ping %s: %w", db.Kind, err)
 	}
 	return nil
 }

@@ -178,8 +178,8 @@ func TestOpenSQLiteCreatesFileWithPragmas(t *testing.T) {
 	mustNoErr(t, err)
 	defer db.Close()
 	mustNoErr(t, db.Migrate(ctx))
-	if db.Dialect != store.DialectSQLite {
-		t.Fatalf("dialect %q", db.Dialect)
+	if db.Kind != store.DialectSQLite {
+		t.Fatalf("dialect %q", db.Kind)
 	}
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal", "busy_timeout": "5000", "synchronous": "1", "foreign_keys": "1",
