@@ -80,12 +80,21 @@ func (s *Server) query(c *fiber.Ctx) error {
 		return err
 	}
 	if res.Outcome != workflows.OutcomeOK {
-		return &apiError{code: res.ErrorCode, detail: res.Detail, requestID: res.RequestID}
+		return &apiError{code: res.ErrorCode, detail: resultDetail(res), requestID: res.RequestID}
 	}
 	return c.JSON(QueryResponse{
 		RequestID: res.RequestID, IDOperazioneANPR: res.IDOperazioneANPR,
 		Soggetti: nonNil(res.Soggetti), Anomalie: nonNil(res.Anomalie),
 	})
+}
+
+// resultDetail words a failed result for people; a denial's reason code stays visible because
+// it is what an ADMIN needs to fix the operator's profile.
+func resultDetail(res workflows.QueryResult) string {
+	if res.Outcome == workflows.OutcomeDenied {
+		return "this user may not make this request in this Comune (reason: " + res.Detail + ")"
+	}
+	return res.Detail
 }
 
 func nonNil(v []json.RawMessage) []json.RawMessage {

@@ -95,7 +95,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		return s, err
 	}
 	s.sim = sim.server
-	s.simEndpoints = endpointsOf(sim.sim)
+	s.simEndpoints = simulatorEndpoints(cfg)
 	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
 		return s, err
 	}

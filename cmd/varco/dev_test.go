@@ -47,6 +47,7 @@ func testConfig(t testing.TB, dir string) config.Config {
 	cfg.SimulatorSize = 200
 	cfg.RequestTimeout = 5 * time.Second
 	cfg.LogLevel = "warn"
+	cfg.CodecKey = testCodecKey
 	return cfg
 }
 
@@ -164,6 +165,7 @@ func TestDevEndToEnd(t *testing.T) {
 
 	// → workflow completed with its search attributes, payloads not readable in history
 	assertWorkflow(t, cfg, reqID)
+	replayAndKeep(t, cfg, s.client, reqID, "anprquery_ok")
 
 	// GET /requests/{id}: author sees the data, the TOP the outcome only
 	r := call(t, "GET", url+"/api/v1/requests/"+reqID, op, nil)
@@ -293,6 +295,8 @@ func TestDevErrors(t *testing.T) {
 		{"other comune", "C020", op, `{"comune":"F205","criteri":{"idANPR":"AF41450AS"},"motivo":"x"}`, 403, "forbidden", true},
 		{"oversized body", "C020", op, `{"motivo":"` + strings.Repeat("a", 70000) + `"}`, 413, "payload_too_large", false},
 	}
+	// Real histories of these paths are replayed, and kept in workflows/testdata.
+	histories := map[string]string{"cancelled subject": "anprquery_not_found", "user without the right": "anprquery_denied"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := call(t, "POST", url+"/api/v1/anpr/"+tc.service, tc.token, tc.body)
@@ -303,6 +307,9 @@ func TestDevErrors(t *testing.T) {
 				t.Fatalf("content type %q", ct)
 			}
 			id, _ := a.body["requestId"].(string)
+			if h := histories[tc.name]; h != "" {
+				replayAndKeep(t, cfg, s.client, id, h)
+			}
 			if tc.audited {
 				if _, err := store.GetAudit(context.Background(), s.db, id); err != nil {
 					t.Fatalf("request %q not audited: %v", id, err)

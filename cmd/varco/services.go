@@ -72,11 +72,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := workers.EnsureSearchAttributes(ctx, c, cfg.Namespace); err != nil {
 		return err
 	}
-	ep, err := simulatorEndpoints(cfg)
-	if err != nil {
-		return err
-	}
-	w := workers.New(c, newActivities(db, az, k, ep, log))
+	w := workers.New(c, newActivities(db, az, k, simulatorEndpoints(cfg), log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -85,20 +85,13 @@ func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logg
 func simulatorURL(cfg config.Config) string { return "http://" + cfg.SimulatorAddr }
 
 // simulatorEndpoints are the simulator's PDND and ANPR endpoints, for Comuni in the
-// "simulator" environment. They follow the simulator's own derivation from its public URL.
-func simulatorEndpoints(cfg config.Config) (activities.Endpoints, error) {
-	sim, err := simulator.New(simulator.Config{PublicURL: simulatorURL(cfg), Population: 1})
-	if err != nil {
-		return activities.Endpoints{}, err
-	}
-	return endpointsOf(sim), nil
+// "simulator" environment, wherever the simulator runs.
+func simulatorEndpoints(cfg config.Config) activities.Endpoints {
+	return endpointsOf(simulator.EndpointsOf(simulatorURL(cfg)))
 }
 
-func endpointsOf(sim *simulator.Simulator) activities.Endpoints {
-	return activities.Endpoints{
-		TokenURL: sim.TokenURL(), AssertionAudience: sim.AssertionAudience(),
-		ServiceBaseURL: sim.ServiceBaseURL(), AudienceBase: sim.AudienceBase(),
-	}
+func endpointsOf(e simulator.Endpoints) activities.Endpoints {
+	return activities.Endpoints(e)
 }
 
 func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endpoints, log *slog.Logger) *activities.Activities {

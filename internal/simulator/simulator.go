@@ -216,22 +216,34 @@ func (s *Simulator) purpose(id string) (purpose, bool) {
 func (s *Simulator) Handler() http.Handler { return s.mux }
 
 // TokenURL is the PDND token endpoint.
-func (s *Simulator) TokenURL() string { return s.cfg.PublicURL + "/token.oauth2" }
+func (s *Simulator) TokenURL() string { return EndpointsOf(s.cfg.PublicURL).TokenURL }
 
 // AssertionAudience is the aud a client assertion must carry.
-func (s *Simulator) AssertionAudience() string { return s.cfg.PublicURL + "/client-assertion" }
+func (s *Simulator) AssertionAudience() string { return EndpointsOf(s.cfg.PublicURL).AssertionAudience }
 
 // VoucherIssuer is the iss of vouchers, the host of PublicURL (as "uat.interop.pagopa.it").
 func (s *Simulator) VoucherIssuer() string { return s.base.Host }
 
 // ServiceBaseURL is the base of the e-service URLs (with "-PDND", as clients call them).
-func (s *Simulator) ServiceBaseURL() string {
-	return s.cfg.PublicURL + "/govway/rest/in/MinInternoPortaANPR-PDND"
-}
+func (s *Simulator) ServiceBaseURL() string { return EndpointsOf(s.cfg.PublicURL).ServiceBaseURL }
 
 // AudienceBase is the base of the ModI audiences (without "-PDND", ANPR.md §3.5).
-func (s *Simulator) AudienceBase() string {
-	return s.cfg.PublicURL + "/govway/rest/in/MinInternoPortaANPR"
+func (s *Simulator) AudienceBase() string { return EndpointsOf(s.cfg.PublicURL).AudienceBase }
+
+// Endpoints are the URLs and audiences a client of a simulator at some public URL uses.
+type Endpoints struct {
+	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
+}
+
+// EndpointsOf derives a simulator's endpoints from its public URL, without building one:
+// a worker in another process than the simulator needs them too.
+func EndpointsOf(publicURL string) Endpoints {
+	return Endpoints{
+		TokenURL:          publicURL + "/token.oauth2",
+		AssertionAudience: publicURL + "/client-assertion",
+		ServiceBaseURL:    publicURL + "/govway/rest/in/MinInternoPortaANPR-PDND",
+		AudienceBase:      publicURL + "/govway/rest/in/MinInternoPortaANPR",
+	}
 }
 
 // JWKSURL is where the voucher verification key is published.
