@@ -5,9 +5,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 func (s *Server) healthz(c *fiber.Ctx) error {
@@ -25,6 +27,8 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"], ready = "unavailable", false
+	} else if !s.searchAttributesReady(ctx) {
+		checks["temporal"], ready = "search attributes not registered yet", false
 	}
 	if !ready {
 		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
@@ -33,4 +37,20 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		}, problemJSON)
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
+
+// searchAttributesReady tells whether the namespace maps Varco's search attributes: until
+// it does, no query workflow can start. Once true, it stays true.
+func (s *Server) searchAttributesReady(ctx context.Context) bool {
+	if s.saReady.Load() {
+		return true
+	}
+	_, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: s.Namespace, PageSize: 1, Query: workflows.ProbeQuery(),
+	})
+	if err != nil {
+		return false
+	}
+	s.saReady.Store(true)
+	return true
 }

@@ -206,6 +206,7 @@ func (s *Server) runQuery(ctx context.Context, in workflows.QueryInput) (workflo
 		run, err = s.Temporal.GetWorkflow(ctx, in.RequestID, ""), nil
 	}
 	if err != nil {
+		s.log.Error("start query workflow", "requestId", in.RequestID, "error", err)
 		return workflows.QueryResult{}, &apiError{code: errcode.Unavailable, detail: "the workflow engine is unavailable", requestID: in.RequestID}
 	}
 	wait, cancel := context.WithTimeout(ctx, s.RequestTimeout+3*time.Second)

@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +34,7 @@ type Deps struct {
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
 	RequestTimeout time.Duration
+	Namespace      string
 	CallMode       workflows.CallMode
 	Now            func() time.Time
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
@@ -42,8 +44,9 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	app *fiber.App
-	log *slog.Logger
+	app     *fiber.App
+	log     *slog.Logger
+	saReady atomic.Bool
 }
 
 // New builds the Fiber app with every route registered.

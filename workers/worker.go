@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -47,5 +49,25 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("register search attributes on %s: %w", namespace, err)
 	}
-	return nil
+	return waitSearchAttributes(ctx, c, namespace)
+}
+
+// waitSearchAttributes waits until the frontend's namespace cache knows the attributes (it
+// refreshes every few seconds): until then, starting a workflow would fail.
+func waitSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		_, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: namespace, PageSize: 1, Query: workflows.ProbeQuery(),
+		})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search attributes not usable on %s: %w", namespace, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

@@ -40,3 +40,16 @@ func StartAttributes(in QueryInput) temporal.SearchAttributes {
 		SAService.ValueSet(in.Service),
 	)
 }
+
+// ProbeQuery is a visibility query naming every Varco search attribute. The frontend refuses
+// it until the namespace maps them all, so it tells when workflows may start.
+func ProbeQuery() string {
+	q := ""
+	for i, name := range SearchAttributeNames() {
+		if i > 0 {
+			q += " AND "
+		}
+		q += name + " = 'probe'"
+	}
+	return q
+}

@@ -105,7 +105,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	}
 	s.api = api.New(api.Deps{
 		DB: s.db, Temporal: s.client, Authz: az, Tokens: k.tokens, Logger: log,
-		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode),
+		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 	})
 	return s, nil
 }

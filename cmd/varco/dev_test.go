@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ func testConfig(t testing.TB, dir string) config.Config {
 }
 
 func quietLogger() *slog.Logger {
+	if os.Getenv("VARCO_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 

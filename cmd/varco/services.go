@@ -5,36 +5,63 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
 	"github.com/varco-anpr/varco/workflows"
 )
 
+// backends are what `varco api` and `varco worker` share: keys, database, policy, Temporal.
+type backends struct {
+	keys   keys
+	db     *store.DB
+	az     *rbac.Authorizer
+	client client.Client
+}
+
+func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (b *backends, err error) {
+	b = &backends{}
+	defer func() {
+		if err != nil {
+			b.close()
+		}
+	}()
+	if b.keys, err = loadKeys(cfg); err != nil {
+		return b, err
+	}
+	if b.db, err = openStore(ctx, cfg, false); err != nil {
+		return b, err
+	}
+	if b.az, err = rbac.New(ctx, b.db); err != nil {
+		return b, fmt.Errorf("load policy: %w", err)
+	}
+	b.client, err = dialTemporal(ctx, cfg, b.keys, log)
+	return b, err
+}
+
+func (b *backends) close() {
+	if b.client != nil {
+		b.client.Close()
+	}
+	if b.db != nil {
+		_ = b.db.Close()
+	}
+}
+
 // runAPI serves the HTTP API against a Temporal cluster and the database.
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	k, err := loadKeys(cfg)
+	b, err := openBackends(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	az, err := rbac.New(ctx, db)
-	if err != nil {
-		return fmt.Errorf("load policy: %w", err)
-	}
-	c, err := dialTemporal(ctx, cfg, k, log)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
+	defer b.close()
 	srv := api.New(api.Deps{
-		DB: db, Temporal: c, Authz: az, Tokens: k.tokens, Logger: log,
-		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode),
+		DB: b.db, Temporal: b.client, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
+		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()
@@ -51,28 +78,15 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // runWorker runs the AnprQuery worker until interrupted.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	k, err := loadKeys(cfg)
+	b, err := openBackends(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, false)
-	if err != nil {
+	defer b.close()
+	if err := workers.EnsureSearchAttributes(ctx, b.client, cfg.Namespace); err != nil {
 		return err
 	}
-	defer db.Close()
-	az, err := rbac.New(ctx, db)
-	if err != nil {
-		return fmt.Errorf("load policy: %w", err)
-	}
-	c, err := dialTemporal(ctx, cfg, k, log)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := workers.EnsureSearchAttributes(ctx, c, cfg.Namespace); err != nil {
-		return err
-	}
-	w := workers.New(c, newActivities(db, az, k, simulatorEndpoints(cfg), log))
+	w := workers.New(b.client, newActivities(b.db, b.az, b.keys, simulatorEndpoints(cfg), log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -107,6 +121,6 @@ func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	log.Info("migrations applied", "database", cfg.Redacted()[3])
+	log.Info("migrations applied")
 	return db.Close()
 }

@@ -167,15 +167,17 @@ func (o *Options) sqlConfig() (*config.SQL, error) {
 	return cfg, o.createNamespaces(cfg)
 }
 
-// setupSchema creates Temporal's tables in a fresh database (always, in memory).
+// setupSchema creates Temporal's tables in a fresh database file. (The SQLite plugin sets
+// up an in-memory database by itself.)
 func (o *Options) setupSchema(cfg *config.SQL) error {
-	if o.DatabaseFile != "" {
-		if _, err := os.Stat(o.DatabaseFile); err == nil {
-			return nil
-		}
-		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
-			return fmt.Errorf("temporal data dir: %w", err)
-		}
+	if o.DatabaseFile == "" {
+		return nil
+	}
+	if _, err := os.Stat(o.DatabaseFile); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
+		return fmt.Errorf("temporal data dir: %w", err)
 	}
 	if err := sqliteschema.SetupSchema(cfg); err != nil {
 		return fmt.Errorf("temporal schema: %w", err)
@@ -260,7 +262,7 @@ func (o *Options) serverConfig(sqlCfg *config.SQL, ports []int) *config.Config {
 			InitialFailoverVersion: 1,
 			RPCAddress:             front,
 			HTTPAddress:            net.JoinHostPort(o.IP, strconv.Itoa(ports[3])),
-			ClusterID:              "varco-dev",
+			ClusterID:              "5a1e0f0e-7a8c-4c0a-9d1e-76a2c0de0001", // fixed: the server stores it on first start
 		}},
 	}
 	c.DCRedirectionPolicy.Policy = "noop"

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/devtemporal"
+	"github.com/varco-anpr/varco/internal/seed"
+	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// TestSplitAPIAndWorker runs the production layout in one test: a Temporal server, then
+// `varco migrate`, `varco simulate`'s simulator, `varco worker` and `varco api` as separate
+// components sharing only the database and Temporal. No eager start is possible here: the
+// API has no local worker.
+func TestSplitAPIAndWorker(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	if err := fillDevSecrets(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := quietLogger()
+
+	host, port, _ := net.SplitHostPort(cfg.TemporalAddr)
+	p, _ := strconv.Atoi(port)
+	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+
+	if err := runMigrate(ctx, cfg, log); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openStore(ctx, cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	az, err := rbac.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo"}); err != nil {
+		t.Fatal(err)
+	}
+	sim, err := startSimulator(ctx, cfg, db, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.server.Close()
+	_ = db.Close()
+
+	done := make(chan error, 2)
+	go func() { done <- runWorker(ctx, cfg, log) }()
+	go func() { done <- runAPI(ctx, cfg, log) }()
+	url := "http://" + cfg.APIAddr
+	waitReady(t, url)
+
+	op := login(t, url, "demo-operatore")
+	a := call(t, "POST", url+"/api/v1/anpr/C019", op, query("UK79569LF"))
+	if a.status != 200 {
+		t.Fatalf("query through the split layout: %d %s", a.status, a.raw)
+	}
+	top := login(t, url, "demo-top")
+	rec := findAudit(t, url, top, a.body["requestId"].(string))
+	if rec["outcome"] != workflows.OutcomeOK {
+		t.Fatalf("audit %v", rec)
+	}
+	cancel()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("component stopped with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("api or worker did not stop on cancel")
+		}
+	}
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	for range 200 {
+		if r, err := http.Get(url + "/readyz"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("API never became ready")
+}
