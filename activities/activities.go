@@ -44,9 +44,11 @@ type AuditWriter interface {
 	InsertAudit(ctx context.Context, rec *store.AuditRecord) (inserted bool, err error)
 }
 
-// Users resolves a user's operator identifier (its username) for the ModI audit token.
-type Users interface {
+// Directory resolves what the ModI audit token says about an operator: the user's identifier
+// (its username) and the Ente's default workstation.
+type Directory interface {
 	Username(ctx context.Context, userID int64) (string, error)
+	DefaultWorkstation(ctx context.Context, enteID int64) (string, error)
 }
 
 // Activities is registered on the worker; its methods are the activities.
@@ -55,6 +57,6 @@ type Activities struct {
 	ANPR       Caller
 	Profiles   Profiles
 	Audit      AuditWriter
-	Users      Users
+	Directory  Directory
 	SubjectKey []byte // key of the subject hash kept in the audit
 }

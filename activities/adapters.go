@@ -24,16 +24,25 @@ func (s StoreAudit) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bo
 	return store.InsertAudit(ctx, s.DB, rec)
 }
 
-// StoreUsers reads usernames with bun.
-type StoreUsers struct{ DB bun.IDB }
+// StoreDirectory reads users and Enti with bun.
+type StoreDirectory struct{ DB bun.IDB }
 
-// Username implements Users.
-func (s StoreUsers) Username(ctx context.Context, userID int64) (string, error) {
+// Username implements Directory.
+func (s StoreDirectory) Username(ctx context.Context, userID int64) (string, error) {
 	u, err := store.GetUser(ctx, s.DB, userID)
 	if err != nil {
 		return "", err
 	}
 	return u.Username, nil
+}
+
+// DefaultWorkstation implements Directory.
+func (s StoreDirectory) DefaultWorkstation(ctx context.Context, enteID int64) (string, error) {
+	e, err := store.GetEnte(ctx, s.DB, enteID)
+	if err != nil {
+		return "", err
+	}
+	return e.DefaultWorkstation, nil
 }
 
 // Endpoints are where a Comune's PDND and ANPR calls go.

@@ -49,18 +49,34 @@ func (a *Activities) operator(ctx context.Context, prof Profile, in workflows.Ca
 	if loa == "" {
 		loa = passwordLoA
 	}
-	location := in.Workstation
-	if location == "" {
-		location = fmt.Sprintf("varco-ente-%d", in.EnteID)
+	location, err := a.workstation(ctx, in)
+	if err != nil {
+		return anpr.Operator{}, err
 	}
 	if prof.OperatorMode == "comune-operator" && prof.OperatorID != "" {
 		return anpr.Operator{UserID: prof.OperatorID, UserLocation: location, LoA: loa}, nil
 	}
-	name, err := a.Users.Username(ctx, in.UserID)
+	name, err := a.Directory.Username(ctx, in.UserID)
 	if err != nil {
 		return anpr.Operator{}, fmt.Errorf("operator identity of user %d: %w", in.UserID, err)
 	}
 	return anpr.Operator{UserID: name, UserLocation: location, LoA: loa}, nil
+}
+
+// workstation is the ModI userLocation: the application's X-Varco-Postazione, else the Ente's
+// default, else a name derived from the Ente — never empty, as AUDIT_REST_02 requires.
+func (a *Activities) workstation(ctx context.Context, in workflows.CallInput) (string, error) {
+	if in.Workstation != "" {
+		return in.Workstation, nil
+	}
+	ws, err := a.Directory.DefaultWorkstation(ctx, in.EnteID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("default workstation of ente %d: %w", in.EnteID, err)
+	}
+	if ws == "" {
+		ws = fmt.Sprintf("varco-ente-%d", in.EnteID)
+	}
+	return ws, nil
 }
 
 // callError maps an ANPR client error to an ApplicationError typed by its stable code,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/errcode"
 )
 
@@ -116,3 +118,30 @@ func TestProblemsWithoutBackends(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestValidateVerifica(t *testing.T) {
+	c020, _ := catalogue.Lookup("C020")
+	c008, _ := catalogue.Lookup("C008")
+	cases := []struct {
+		name string
+		svc  catalogue.Service
+		v    string
+		ok   bool
+	}{
+		{"plain service without verifica", c020, "", true},
+		{"plain service with verifica", c020, `{"generalita":{}}`, false},
+		{"verification with object", c008, `{"residenza":[{"tipoIndirizzo":"1"}]}`, true},
+		{"verification without verifica", c008, "", false},
+		{"verification with null", c008, "null", false},
+		{"verification with empty object", c008, "{}", false},
+		{"verification with array", c008, "[1]", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validateVerifica(tc.svc, json.RawMessage(tc.v))
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}

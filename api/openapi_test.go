@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
 var reParam = regexp.MustCompile(`:([A-Za-z]+)`)
@@ -63,5 +65,35 @@ func TestOpenAPIProblemCodes(t *testing.T) {
 		if !knownCode(c) {
 			t.Errorf("documented code %q is not in errcode", c)
 		}
+	}
+}
+
+// TestOpenAPIServicesMatchCatalogue keeps the documented service codes equal to the catalogue.
+func TestOpenAPIServicesMatchCatalogue(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Enum []string `json:"enum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for _, p := range doc.Paths["/api/v1/anpr/{service}"]["post"].Parameters {
+		if p.Name == "service" {
+			documented = p.Schema.Enum
+		}
+	}
+	var codes []string
+	for _, s := range catalogue.All() {
+		codes = append(codes, s.Code)
+	}
+	if strings.Join(documented, ",") != strings.Join(codes, ",") {
+		t.Fatalf("openapi.json services %v, catalogue %v", documented, codes)
 	}
 }

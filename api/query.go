@@ -29,6 +29,9 @@ type QueryRequest struct {
 	Criteri         Criteri `json:"criteri"`
 	Motivo          string  `json:"motivo"`
 	DataRiferimento string  `json:"dataRiferimento,omitempty"`
+	// Verifica is the declared data to verify (ANPR's TipoVerificaE002), required by the
+	// verification services C003–C014 and C031 and refused by the others.
+	Verifica json.RawMessage `json:"verifica,omitempty"`
 }
 
 // Criteri identifies the subject: exactly one of the two.
@@ -68,6 +71,9 @@ func (s *Server) query(c *fiber.Ctx) error {
 	}
 	var req QueryRequest
 	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if err := validateVerifica(svc, req.Verifica); err != nil {
 		return err
 	}
 	in, err := s.queryInput(c, svc.Code, &req)
@@ -133,9 +139,26 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 	}
 	return workflows.QueryInput{
 		RequestID: id, UserID: who.UserID, Comune: req.Comune, Service: service, Criteria: crit,
-		Motivo: motivo, DataRiferimento: day, Workstation: ws, LoA: who.LoA,
+		Motivo: motivo, DataRiferimento: day, Verifica: req.Verifica, Workstation: ws, LoA: who.LoA,
 		ReceivedAt: now, Deadline: now.Add(s.RequestTimeout), Mode: s.CallMode,
 	}, nil
+}
+
+// validateVerifica requires a JSON object for verification services and nothing for the
+// others; ANPR checks its content.
+func validateVerifica(svc catalogue.Service, v json.RawMessage) error {
+	present := len(v) > 0 && string(v) != "null"
+	if !svc.Verification {
+		if present {
+			return fail(errcode.InvalidRequest, svc.Code+" is not a verification service: remove verifica")
+		}
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if !present || json.Unmarshal(v, &obj) != nil || len(obj) == 0 {
+		return fail(errcode.InvalidRequest, svc.Code+" is a verification service: verifica must be an object with the declared data")
+	}
+	return nil
 }
 
 func validateCriteri(c Criteri) (workflows.Criteria, error) {

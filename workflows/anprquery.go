@@ -82,7 +82,7 @@ func (q *query) call(ctx workflow.Context) QueryResult {
 	in := CallInput{
 		RequestID: q.in.RequestID, UserID: q.in.UserID, Comune: q.in.Comune, EnteID: q.enteID,
 		Service: q.in.Service, Criteria: q.in.Criteria, Motivo: q.in.Motivo,
-		DataRiferimento: q.in.DataRiferimento, Workstation: q.in.Workstation, LoA: q.in.LoA,
+		DataRiferimento: q.in.DataRiferimento, Verifica: q.in.Verifica, Workstation: q.in.Workstation, LoA: q.in.LoA,
 	}
 	var out CallOutput
 	err := callFuture(ctx, q.in.Mode, remaining, in).Get(ctx, &out)

@@ -44,16 +44,18 @@ type Criteria struct {
 
 // QueryInput is the input of the AnprQuery workflow.
 type QueryInput struct {
-	RequestID       string    `json:"requestId"`
-	UserID          int64     `json:"userId"`
-	Comune          string    `json:"comune"`
-	Service         string    `json:"service"`
-	Criteria        Criteria  `json:"criteria"`
-	Motivo          string    `json:"motivo"`
-	DataRiferimento string    `json:"dataRiferimento"`
-	Workstation     string    `json:"workstation,omitempty"`
-	LoA             string    `json:"loa,omitempty"`
-	ReceivedAt      time.Time `json:"receivedAt"`
+	RequestID       string   `json:"requestId"`
+	UserID          int64    `json:"userId"`
+	Comune          string   `json:"comune"`
+	Service         string   `json:"service"`
+	Criteria        Criteria `json:"criteria"`
+	Motivo          string   `json:"motivo"`
+	DataRiferimento string   `json:"dataRiferimento"`
+	// Verifica is the declared data of a verification service (C003–C014, C031).
+	Verifica    json.RawMessage `json:"verifica,omitempty"`
+	Workstation string          `json:"workstation,omitempty"`
+	LoA         string          `json:"loa,omitempty"`
+	ReceivedAt  time.Time       `json:"receivedAt"`
 	// Deadline bounds the ANPR call and its retries; the audit is written after it anyway.
 	Deadline time.Time `json:"deadline"`
 	Mode     CallMode  `json:"mode,omitempty"`
@@ -89,16 +91,17 @@ type AuthorizeOutput struct {
 
 // CallInput is the certified ANPR call.
 type CallInput struct {
-	RequestID       string   `json:"requestId"`
-	UserID          int64    `json:"userId"`
-	Comune          string   `json:"comune"`
-	EnteID          int64    `json:"enteId"`
-	Service         string   `json:"service"`
-	Criteria        Criteria `json:"criteria"`
-	Motivo          string   `json:"motivo"`
-	DataRiferimento string   `json:"dataRiferimento"`
-	Workstation     string   `json:"workstation,omitempty"`
-	LoA             string   `json:"loa,omitempty"`
+	RequestID       string          `json:"requestId"`
+	UserID          int64           `json:"userId"`
+	Comune          string          `json:"comune"`
+	EnteID          int64           `json:"enteId"`
+	Service         string          `json:"service"`
+	Criteria        Criteria        `json:"criteria"`
+	Motivo          string          `json:"motivo"`
+	DataRiferimento string          `json:"dataRiferimento"`
+	Verifica        json.RawMessage `json:"verifica,omitempty"`
+	Workstation     string          `json:"workstation,omitempty"`
+	LoA             string          `json:"loa,omitempty"`
 }
 
 // Trace holds the correlation ids ANPR and PDND support work from.

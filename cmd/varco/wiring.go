@@ -100,7 +100,7 @@ func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endp
 		ANPR:       anpr.NewClient(anpr.Options{Logger: log, HTTPClient: nil}),
 		Profiles:   &activities.StoreProfiles{DB: db, Simulator: ep},
 		Audit:      activities.StoreAudit{DB: db},
-		Users:      activities.StoreUsers{DB: db},
+		Directory:  activities.StoreDirectory{DB: db},
 		SubjectKey: k.subject,
 	}
 }

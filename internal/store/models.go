@@ -52,10 +52,13 @@ type Comune struct {
 type Ente struct {
 	bun.BaseModel `bun:"table:enti"`
 
-	ID        int64     `bun:"id,pk,autoincrement"`
-	Name      string    `bun:"name,notnull"`
-	CodiceIPA string    `bun:"codice_ipa,notnull"`
-	CreatedAt time.Time `bun:"created_at,notnull"`
+	ID        int64  `bun:"id,pk,autoincrement"`
+	Name      string `bun:"name,notnull"`
+	CodiceIPA string `bun:"codice_ipa,notnull"`
+	// DefaultWorkstation is the ModI userLocation of the Ente's operators when the
+	// application names none.
+	DefaultWorkstation string    `bun:"default_workstation,notnull"`
+	CreatedAt          time.Time `bun:"created_at,notnull"`
 }
 
 // Convenzione is the agreement Comune ↔ Ente: which services, when, how many per day.

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -52,8 +54,10 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		}
 		n, err := db.NewSelect().Table("varco_migrations").Count(ctx)
 		mustNoErr(t, err)
-		if n != 2 {
-			t.Fatalf("recorded migrations = %d, want 2", n)
+		files, err := os.ReadDir(filepath.Join("migrations", db.Kind))
+		mustNoErr(t, err)
+		if int(n) != len(files) {
+			t.Fatalf("recorded migrations = %d, want one per file (%d)", n, len(files))
 		}
 		mustNoErr(t, db.Ping(ctx))
 	})
