@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -56,6 +57,7 @@ type Endpoints struct {
 type StoreProfiles struct {
 	DB        bun.IDB
 	Simulator Endpoints
+	Keys      *secretbox.Box // opens the sealed private keys
 	TTL       time.Duration
 
 	mu    sync.Mutex
@@ -98,9 +100,9 @@ func (s *StoreProfiles) Profile(ctx context.Context, code string) (Profile, erro
 }
 
 func (s *StoreProfiles) build(c *store.Comune) (Profile, error) {
-	key, err := ParsePrivateKey(c.PrivateKeyPEM)
+	key, err := ComuneKey(s.Keys, c)
 	if err != nil {
-		return Profile{}, fmt.Errorf("comune %s: %w", c.Code, err)
+		return Profile{}, err
 	}
 	ep := Endpoints{c.TokenURL, c.AssertionAudience, c.ServiceBaseURL, c.AudienceBase}
 	if c.Environment == "simulator" {
@@ -115,6 +117,28 @@ func (s *StoreProfiles) build(c *store.Comune) (Profile, error) {
 		OperatorMode: c.OperatorMode,
 		OperatorID:   c.OperatorID,
 	}, nil
+}
+
+// KeyPurpose binds a sealed private key to its Comune.
+func KeyPurpose(comune string) string { return "pdnd-private-key:" + comune }
+
+// ComuneKey opens and parses a Comune's sealed PDND private key.
+func ComuneKey(box *secretbox.Box, c *store.Comune) (*rsa.PrivateKey, error) {
+	if box == nil {
+		return nil, errors.New("no secrets key configured to open private keys")
+	}
+	pemText, err := box.Open(KeyPurpose(c.Code), c.PrivateKeyPEM)
+	if errors.Is(err, secretbox.ErrNotSealed) {
+		return nil, fmt.Errorf("comune %s: private key stored in clear: set it again with `varco comune set-anpr`", c.Code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("comune %s: %w", c.Code, err)
+	}
+	key, err := ParsePrivateKey(string(pemText))
+	if err != nil {
+		return nil, fmt.Errorf("comune %s: %w", c.Code, err)
+	}
+	return key, nil
 }
 
 // ParsePrivateKey reads an RSA private key in PKCS#1 or PKCS#8 PEM.

@@ -127,7 +127,7 @@ func gatewayCaller(url, token string) func() error {
 // same simulator, with no API, workflow, authorization or audit around it.
 func directCaller(b *testing.B, s *stack) func() error {
 	b.Helper()
-	profiles := &activities.StoreProfiles{DB: s.db, Simulator: endpointsFromStack(s)}
+	profiles := &activities.StoreProfiles{DB: s.db, Simulator: s.simEndpoints, Keys: s.keys.box}
 	p, err := profiles.Profile(context.Background(), "H501")
 	if err != nil {
 		b.Fatal(err)
@@ -142,5 +142,3 @@ func directCaller(b *testing.B, s *stack) func() error {
 		return err
 	}
 }
-
-func endpointsFromStack(s *stack) activities.Endpoints { return s.simEndpoints }

@@ -18,6 +18,7 @@ import (
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/devtemporal"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/seed"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
@@ -37,6 +38,7 @@ type stack struct {
 	seeded   bool
 	// simEndpoints are the simulator's PDND and ANPR endpoints.
 	simEndpoints activities.Endpoints
+	keys         keys
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -69,7 +71,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	if err := checkPorts(cfg.APIAddr, cfg.SimulatorAddr); err != nil {
 		return nil, err
 	}
-	s = &stack{}
+	s = &stack{keys: k}
 	defer func() {
 		if err != nil {
 			s.stop(log)
@@ -82,7 +84,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	if err != nil {
 		return s, fmt.Errorf("load policy: %w", err)
 	}
-	if s.seeded, err = seed.Demo(ctx, s.db, az, seed.DemoOptions{Password: cfg.DemoPassword}); err != nil {
+	if s.seeded, err = seed.Demo(ctx, s.db, az, seed.DemoOptions{Password: cfg.DemoPassword, SealKey: sealer(k.box)}); err != nil {
 		return s, fmt.Errorf("seed demo: %w", err)
 	}
 	if s.seeded {
@@ -90,7 +92,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 			return s, err
 		}
 	}
-	sim, err := startSimulator(ctx, cfg, s.db, log)
+	sim, err := startSimulator(ctx, cfg, s.db, k.box, log)
 	if err != nil {
 		return s, err
 	}
@@ -173,7 +175,7 @@ type runningSimulator struct {
 	server *http.Server
 }
 
-func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*runningSimulator, error) {
+func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, box *secretbox.Box, log *slog.Logger) (*runningSimulator, error) {
 	sim, err := simulator.New(simulator.Config{
 		PublicURL: simulatorURL(cfg), Seed: cfg.SimulatorSeed, Population: cfg.SimulatorSize, Logger: log,
 	})
@@ -181,7 +183,7 @@ func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, log *s
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	if db != nil {
-		if _, err := registerSimulatorClients(ctx, db, sim); err != nil {
+		if _, err := registerSimulatorClients(ctx, db, box, sim); err != nil {
 			return nil, err
 		}
 	}

@@ -16,12 +16,40 @@ import (
 	"github.com/varco-anpr/varco/internal/config"
 )
 
-var commands = map[string]func(ctx context.Context, cfg config.Config, log *slog.Logger) error{
-	"dev":      runDev,
-	"api":      runAPI,
-	"worker":   runWorker,
-	"simulate": runSimulate,
-	"migrate":  runMigrate,
+// commandFunc runs a subcommand with the loaded configuration.
+type commandFunc func(ctx context.Context, cfg config.Config, log *slog.Logger) error
+
+// command is a subcommand: its own flags (beside the configuration's) and what it runs.
+type command struct {
+	flags func(fs *flag.FlagSet) commandFunc
+}
+
+func plain(f commandFunc) command {
+	return command{flags: func(*flag.FlagSet) commandFunc { return f }}
+}
+
+var commands = map[string]command{
+	"dev":      plain(runDev),
+	"api":      plain(runAPI),
+	"worker":   plain(runWorker),
+	"simulate": plain(runSimulate),
+	"migrate":  plain(runMigrate),
+	"comune add": {flags: func(fs *flag.FlagSet) commandFunc {
+		f := &comuneFlags{}
+		f.register(fs, true)
+		return runComuneAdd(f)
+	}},
+	"comune set-anpr": {flags: func(fs *flag.FlagSet) commandFunc {
+		f := &comuneFlags{}
+		f.register(fs, false)
+		return runComuneSetANPR(f)
+	}},
+	"comune list": plain(runComuneList),
+	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
+		f := &userFlags{}
+		f.register(fs)
+		return runUserAdd(f)
+	}},
 }
 
 const usage = `varco — governed, audited access to ANPR
@@ -34,6 +62,13 @@ commands:
   worker     the Temporal worker running AnprQuery
   simulate   the ANPR/PDND simulator alone (the TEST environment)
   migrate    apply database migrations and exit
+
+installation operator:
+  comune add       --code H501 --istat 058091 --name ROMA [--environment simulator|collaudo|esercizio]
+  comune set-anpr  --code H501 --client-id UUID --kid KID --private-key FILE --purpose C020=ID ...
+                   [--environment ...] [--operator-mode end-user|comune-operator --operator-id ID]
+  comune list
+  user add         --username NAME --role TOP|ADMIN|AUTORIZZATO --comune H501 [--ente ID] [--services C020,C030]
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `
@@ -50,14 +85,19 @@ func run(args []string, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return nil
 	}
-	cmd, ok := commands[args[0]]
+	name, rest := args[0], args[1:]
+	if (name == "comune" || name == "user") && len(rest) > 0 {
+		name, rest = name+" "+rest[0], rest[1:]
+	}
+	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
+		return fmt.Errorf("unknown command %q", name)
 	}
-	fs := flag.NewFlagSet("varco "+args[0], flag.ContinueOnError)
+	fs := flag.NewFlagSet("varco "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, err := config.Load(fs, args[1:], os.Getenv)
+	runCmd := cmd.flags(fs)
+	cfg, err := config.Load(fs, rest, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -71,10 +111,13 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("configuration", append([]any{"command", args[0]}, cfg.Redacted()...)...)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	log.Info("configuration", append([]any{"command", name}, cfg.Redacted()...)...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return cmd(ctx, cfg, log)
+	return runCmd(ctx, cfg, log)
 }
 
 func newLogger(cfg config.Config, w io.Writer) (*slog.Logger, error) {

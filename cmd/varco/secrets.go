@@ -18,6 +18,7 @@ type devSecrets struct {
 	CodecKey   string `json:"codecKey"`
 	TokenKey   string `json:"tokenKey"`
 	SubjectKey string `json:"subjectKey"`
+	SecretsKey string `json:"secretsKey"`
 }
 
 // fillDevSecrets loads or creates <data-dir>/secrets.json and fills the unset keys of cfg.
@@ -30,21 +31,37 @@ func fillDevSecrets(cfg *config.Config) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-	case errors.Is(err, os.ErrNotExist):
-		s = devSecrets{CodecKey: randomKey(), TokenKey: randomKey(), SubjectKey: randomKey()}
-		b, _ := json.MarshalIndent(s, "", "  ")
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return fmt.Errorf("data dir: %w", err)
-		}
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	default:
+	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if s.complete() {
+		// nothing to add
+	} else if err := s.generate(cfg.DataDir, path); err != nil {
+		return err
 	}
 	setIfEmpty(&cfg.CodecKey, s.CodecKey)
 	setIfEmpty(&cfg.TokenKey, s.TokenKey)
 	setIfEmpty(&cfg.SubjectKey, s.SubjectKey)
+	setIfEmpty(&cfg.SecretsKey, s.SecretsKey)
+	return nil
+}
+
+func (s *devSecrets) complete() bool {
+	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != ""
+}
+
+// generate fills the missing keys (a data dir from an older version may lack one) and saves.
+func (s *devSecrets) generate(dir, path string) error {
+	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey} {
+		setIfEmpty(k, randomKey())
+	}
+	b, _ := json.MarshalIndent(s, "", "  ")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
@@ -104,7 +105,11 @@ func runSimulate(ctx context.Context, cfg config.Config, log *slog.Logger) error
 		return err
 	}
 	defer db.Close()
-	sim, err := startSimulator(ctx, cfg, db, log)
+	box, err := simulatorBox(cfg, log)
+	if err != nil {
+		return err
+	}
+	sim, err := startSimulator(ctx, cfg, db, box, log)
 	if err != nil {
 		return err
 	}
@@ -113,6 +118,20 @@ func runSimulate(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	sctx, cancel := shutdownCtx()
 	defer cancel()
 	return sim.server.Shutdown(sctx)
+}
+
+// simulatorBox opens the Comuni's keys when a secrets key is configured; without one the
+// simulator starts with no Comune registered (integrators register their own clients).
+func simulatorBox(cfg config.Config, log *slog.Logger) (*secretbox.Box, error) {
+	if cfg.SecretsKey == "" {
+		log.Warn("no secrets key: Comuni in the database are not registered with the simulator")
+		return nil, nil
+	}
+	k, err := config.Key("secrets-key", cfg.SecretsKey, 32)
+	if err != nil {
+		return nil, err
+	}
+	return secretbox.New(k[:32])
 }
 
 // runMigrate applies the database migrations.

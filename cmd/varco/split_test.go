@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/internal/seed"
 	"github.com/varco-anpr/varco/rbac"
@@ -46,10 +47,10 @@ func TestSplitAPIAndWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo"}); err != nil {
+	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo", SealKey: sealer(mustKeys(t, cfg).box)}); err != nil {
 		t.Fatal(err)
 	}
-	sim, err := startSimulator(ctx, cfg, db, log)
+	sim, err := startSimulator(ctx, cfg, db, mustKeys(t, cfg).box, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,4 +98,13 @@ func waitReady(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("API never became ready")
+}
+
+func mustKeys(t *testing.T, cfg config.Config) keys {
+	t.Helper()
+	k, err := loadKeys(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

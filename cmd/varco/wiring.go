@@ -15,6 +15,7 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
@@ -25,6 +26,7 @@ type keys struct {
 	codec   *codec.Codec
 	tokens  *auth.Tokens
 	subject []byte
+	box     *secretbox.Box
 }
 
 func loadKeys(cfg config.Config) (keys, error) {
@@ -48,7 +50,15 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
-	return keys{codec: c, tokens: tokens, subject: sk}, nil
+	xk, err := config.Key("secrets-key", cfg.SecretsKey, 32)
+	if err != nil {
+		return keys{}, err
+	}
+	box, err := secretbox.New(xk[:32])
+	if err != nil {
+		return keys{}, err
+	}
+	return keys{codec: c, tokens: tokens, subject: sk, box: box}, nil
 }
 
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB, error) {
@@ -98,28 +108,35 @@ func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endp
 	return &activities.Activities{
 		Authz:      az,
 		ANPR:       anpr.NewClient(anpr.Options{Logger: log, HTTPClient: nil}),
-		Profiles:   &activities.StoreProfiles{DB: db, Simulator: ep},
+		Profiles:   &activities.StoreProfiles{DB: db, Simulator: ep, Keys: k.box},
 		Audit:      activities.StoreAudit{DB: db},
 		Directory:  activities.StoreDirectory{DB: db},
 		SubjectKey: k.subject,
 	}
 }
 
+// sealer seals a Comune's private key for storage.
+func sealer(box *secretbox.Box) func(comune string, pemText []byte) (string, error) {
+	return func(comune string, pemText []byte) (string, error) {
+		return box.Seal(activities.KeyPurpose(comune), pemText)
+	}
+}
+
 // registerSimulatorClients tells the simulator about every Comune of the "simulator"
 // environment: its PDND client, key and purposes, as the PDND back office would.
-func registerSimulatorClients(ctx context.Context, db *store.DB, sim *simulator.Simulator) (int, error) {
+func registerSimulatorClients(ctx context.Context, db *store.DB, box *secretbox.Box, sim *simulator.Simulator) (int, error) {
 	comuni, err := store.ListComuni(ctx, db)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, c := range comuni {
-		if c.Environment != "simulator" {
+		if c.Environment != "simulator" || box == nil {
 			continue
 		}
-		key, err := activities.ParsePrivateKey(c.PrivateKeyPEM)
+		key, err := activities.ComuneKey(box, &c)
 		if err != nil {
-			return n, fmt.Errorf("comune %s: %w", c.Code, err)
+			return n, err
 		}
 		if err := sim.RegisterClient(simulatorClient(&c, &key.PublicKey)); err != nil {
 			return n, fmt.Errorf("register comune %s with the simulator: %w", c.Code, err)

@@ -32,6 +32,7 @@ type Config struct {
 	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`
 	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" secret:"true"`
 	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
+	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
 	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)"`
 	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens"`

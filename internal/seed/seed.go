@@ -45,6 +45,9 @@ type DemoOptions struct {
 	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
 	// Now is the clock (time.Now when nil); the convenzione starts on its Europe/Rome day.
 	Now func() time.Time
+	// SealKey, when set, seals the generated PDND private key before it is stored (the
+	// wiring seals it with the installation's secrets key; tests may leave it nil).
+	SealKey func(comune string, pemText []byte) (string, error)
 }
 
 // Demo creates the demo data when no Comune exists yet, and nothing otherwise: created reports
@@ -99,6 +102,11 @@ func newDemoData(opts DemoOptions) (*demoData, error) {
 	keyPEM, err := newKeyPEM()
 	if err != nil {
 		return nil, err
+	}
+	if opts.SealKey != nil {
+		if keyPEM, err = opts.SealKey(DemoComune, []byte(keyPEM)); err != nil {
+			return nil, fmt.Errorf("seed: demo: seal key: %w", err)
+		}
 	}
 	kid, err := randomID()
 	if err != nil {
