@@ -8,6 +8,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/anpr"
@@ -20,9 +21,10 @@ type QueryAuthorizer interface {
 	AuthorizeQuery(ctx context.Context, userID int64, comune, service string, day time.Time) (rbac.Decision, error)
 }
 
-// Caller makes a certified ANPR call (anpr.Client).
+// Caller makes certified ANPR calls (anpr.Client).
 type Caller interface {
 	Call(ctx context.Context, p anpr.Profile, op anpr.Operator, req anpr.Request) (*anpr.Response, error)
+	Resolve(ctx context.Context, p anpr.Profile, op anpr.Operator, cf, motivo, dataRiferimento string) (string, anpr.Trace, []json.RawMessage, error)
 }
 
 // Profiles resolves a Comune's ANPR access profile and the operator identity to present.

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -143,5 +144,105 @@ func TestWriteAuditIdempotentAndPseudonymous(t *testing.T) {
 	}
 	if SubjectHash(a.SubjectKey, workflows.Criteria{}) != "" {
 		t.Fatal("no subject, no hash")
+	}
+}
+
+func TestProfileEndpoints(t *testing.T) {
+	sim := Endpoints{TokenURL: "http://127.0.0.1:8089/token.oauth2", ServiceBaseURL: "http://127.0.0.1:8089/govway"}
+	collaudo, _ := anpr.Environment("collaudo")
+	own := Endpoints{TokenURL: "https://pdnd.example/token", AssertionAudience: "aud", ServiceBaseURL: "https://gw.example/x-PDND", AudienceBase: "https://gw.example/x"}
+	cases := []struct {
+		name string
+		c    store.Comune
+		want Endpoints
+		err  bool
+	}{
+		{"simulator", store.Comune{Code: "H501", Environment: store.EnvSimulator, TokenURL: "ignored"}, sim, false},
+		{"collaudo defaults", store.Comune{Code: "H501", Environment: store.EnvCollaudo}, Endpoints(collaudo), false},
+		{"own endpoints win", store.Comune{Code: "H501", Environment: store.EnvEsercizio,
+			TokenURL: own.TokenURL, AssertionAudience: own.AssertionAudience, ServiceBaseURL: own.ServiceBaseURL, AudienceBase: own.AudienceBase}, own, false},
+		{"unknown environment", store.Comune{Code: "H501", Environment: "produzione"}, Endpoints{}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &StoreProfiles{Simulator: sim}
+			got, err := p.endpoints(&tc.c)
+			if (err != nil) != tc.err || got != tc.want {
+				t.Fatalf("got %+v %v, want %+v", got, err, tc.want)
+			}
+		})
+	}
+	if collaudo.TokenURL != "https://auth.uat.interop.pagopa.it/token.oauth2" {
+		t.Fatalf("collaudo token URL %q", collaudo.TokenURL)
+	}
+}
+
+// fakeCaller records what CallANPR asked of the ANPR client.
+type fakeCaller struct {
+	resolved   int
+	resolveErr error
+	lastReq    anpr.Request
+}
+
+func (f *fakeCaller) Call(_ context.Context, _ anpr.Profile, _ anpr.Operator, req anpr.Request) (*anpr.Response, error) {
+	f.lastReq = req
+	return &anpr.Response{Anomalie: []json.RawMessage{json.RawMessage(`{"codiceErroreAnomalia":"X"}`)}}, nil
+}
+
+func (f *fakeCaller) Resolve(context.Context, anpr.Profile, anpr.Operator, string, string, string) (string, anpr.Trace, []json.RawMessage, error) {
+	f.resolved++
+	if f.resolveErr != nil {
+		return "", anpr.Trace{}, nil, f.resolveErr
+	}
+	return "AF41450AS", anpr.Trace{}, []json.RawMessage{json.RawMessage(`{"codiceErroreAnomalia":"EN148","tipoErroreAnomalia":"W"}`)}, nil
+}
+
+type fixedProfiles struct{ p Profile }
+
+func (f fixedProfiles) Profile(context.Context, string) (Profile, error) { return f.p, nil }
+
+func TestCallANPRResolvesIDANPRFirst(t *testing.T) {
+	withC030 := Profile{ANPR: anpr.Profile{PurposeIDs: map[string]string{"C020": "p1", "C030": "p2"}}, OperatorMode: "end-user"}
+	withoutC030 := Profile{ANPR: anpr.Profile{PurposeIDs: map[string]string{"C020": "p1"}}, OperatorMode: "end-user"}
+	cf := workflows.Criteria{CodiceFiscale: "STTSGT90A01H501J"}
+	cases := []struct {
+		name        string
+		prof        Profile
+		service     string
+		crit        workflows.Criteria
+		resolveErr  error
+		wantResolve int
+		wantCrit    anpr.Criteria
+		wantAnom    int
+		wantErrType string
+	}{
+		{"cf resolved first", withC030, "C020", cf, nil, 1, anpr.Criteria{IDANPR: "AF41450AS"}, 2, ""},
+		{"idANPR given", withC030, "C020", workflows.Criteria{IDANPR: "UK79569LF"}, nil, 0, anpr.Criteria{IDANPR: "UK79569LF"}, 1, ""},
+		{"C030 itself", withC030, "C030", cf, nil, 0, anpr.Criteria{CodiceFiscale: cf.CodiceFiscale}, 1, ""},
+		{"no C030 purpose", withoutC030, "C020", cf, nil, 0, anpr.Criteria{CodiceFiscale: cf.CodiceFiscale}, 1, ""},
+		{"nobody with that cf", withC030, "C020", cf, &anpr.Error{Kind: anpr.KindNotFound, Message: "Soggetto non registrato in ANPR"}, 1, anpr.Criteria{}, 0, errcode.SubjectNotFound},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeCaller{resolveErr: tc.resolveErr}
+			a := &Activities{ANPR: f, Profiles: fixedProfiles{tc.prof}, Directory: fakeDirectory{ws: "PC"}}
+			out, err := a.CallANPR(context.Background(), workflows.CallInput{Service: tc.service, Criteria: tc.crit, EnteID: 1})
+			if tc.wantErrType != "" {
+				var ae *temporal.ApplicationError
+				if !errors.As(err, &ae) || ae.Type() != tc.wantErrType {
+					t.Fatalf("want %s, got %v", tc.wantErrType, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.resolved != tc.wantResolve || f.lastReq.Criteria != tc.wantCrit || len(out.Anomalie) != tc.wantAnom {
+				t.Fatalf("resolved %d, criteria %+v, anomalie %d", f.resolved, f.lastReq.Criteria, len(out.Anomalie))
+			}
+			if out.IDANPR != tc.wantCrit.IDANPR {
+				t.Fatalf("output idANPR %q", out.IDANPR)
+			}
+		})
 	}
 }

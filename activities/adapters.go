@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -58,7 +59,10 @@ type StoreProfiles struct {
 	DB        bun.IDB
 	Simulator Endpoints
 	Keys      *secretbox.Box // opens the sealed private keys
-	TTL       time.Duration
+	// HTTPClient carries the TLS trust for ANPR's collaudo and esercizio (system roots plus
+	// the configured CA bundle); nil uses the ANPR client's default.
+	HTTPClient *http.Client
+	TTL        time.Duration
 
 	mu    sync.Mutex
 	cache map[string]cachedProfile
@@ -104,19 +108,40 @@ func (s *StoreProfiles) build(c *store.Comune) (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	ep := Endpoints{c.TokenURL, c.AssertionAudience, c.ServiceBaseURL, c.AudienceBase}
-	if c.Environment == "simulator" {
-		ep = s.Simulator
+	ep, err := s.endpoints(c)
+	if err != nil {
+		return Profile{}, err
+	}
+	var hc *http.Client
+	if c.Environment != store.EnvSimulator {
+		hc = s.HTTPClient
 	}
 	return Profile{
 		ANPR: anpr.Profile{
 			ClientID: c.PDNDClientID, Kid: c.PDNDKid, PrivateKey: key, PurposeIDs: c.PurposeIDs,
 			TokenURL: ep.TokenURL, AssertionAudience: ep.AssertionAudience,
-			ServiceBaseURL: ep.ServiceBaseURL, AudienceBase: ep.AudienceBase,
+			ServiceBaseURL: ep.ServiceBaseURL, AudienceBase: ep.AudienceBase, HTTPClient: hc,
 		},
 		OperatorMode: c.OperatorMode,
 		OperatorID:   c.OperatorID,
 	}, nil
+}
+
+// endpoints are the simulator's for a simulator Comune; otherwise the Comune's own when set,
+// else ANPR's published ones for its environment (collaudo, esercizio).
+func (s *StoreProfiles) endpoints(c *store.Comune) (Endpoints, error) {
+	if c.Environment == store.EnvSimulator {
+		return s.Simulator, nil
+	}
+	own := Endpoints{c.TokenURL, c.AssertionAudience, c.ServiceBaseURL, c.AudienceBase}
+	if own.TokenURL != "" && own.ServiceBaseURL != "" {
+		return own, nil
+	}
+	e, err := anpr.Environment(c.Environment)
+	if err != nil {
+		return Endpoints{}, fmt.Errorf("comune %s: %w", c.Code, err)
+	}
+	return Endpoints(e), nil
 }
 
 // KeyPurpose binds a sealed private key to its Comune.

@@ -33,12 +33,21 @@ func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) er
 		VoucherJTI:          in.Trace.VoucherJTI,
 		CorrelationID:       in.Trace.CorrelationID,
 		DurationMS:          in.DurationMS,
-		SubjectHash:         SubjectHash(a.SubjectKey, in.Criteria),
+		SubjectHash:         SubjectHash(a.SubjectKey, subject(in)),
 	}
 	if _, err := a.Audit.InsertAudit(ctx, rec); err != nil {
 		return fmt.Errorf("write audit %s: %w", in.RequestID, err)
 	}
 	return nil
+}
+
+// subject prefers the idANPR, stable for life, so that a lookup by codice fiscale and one by
+// idANPR of the same person share a hash whenever the idANPR was known.
+func subject(in workflows.AuditInput) workflows.Criteria {
+	if in.SubjectIDANPR != "" {
+		return workflows.Criteria{IDANPR: in.SubjectIDANPR}
+	}
+	return in.Criteria
 }
 
 // SubjectHash is the keyed hash of the subject's identifier kept in the audit, so that a TOP

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -31,17 +32,44 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
+	crit, warnings, err := a.idANPRFirst(ctx, prof, op, in)
+	if err != nil {
+		return workflows.CallOutput{}, callError(err)
+	}
 	resp, err := a.ANPR.Call(ctx, prof.ANPR, op, anpr.Request{
 		Service:         in.Service,
-		Criteria:        anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale},
+		Criteria:        crit,
 		Motivo:          in.Motivo,
 		DataRiferimento: in.DataRiferimento,
+		Verifica:        in.Verifica,
 	})
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
 	}
-	return workflows.CallOutput{Soggetti: resp.Soggetti, Anomalie: resp.Anomalie, Trace: trace(resp.Trace)}, nil
+	return workflows.CallOutput{
+		Soggetti: resp.Soggetti, Anomalie: append(warnings, resp.Anomalie...),
+		Trace: trace(resp.Trace), IDANPR: crit.IDANPR,
+	}, nil
 }
+
+// idANPRFirst turns a codice fiscale into the idANPR with C030 before calling the service,
+// as ANPR asks since 2024 (consultation by idANPR). A Comune without the C030 purpose is
+// called by codice fiscale, which ANPR still answers with an EN148 warning. The warnings of
+// the C030 call are returned to the integrator as anomalie, never as an error.
+func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput) (anpr.Criteria, []json.RawMessage, error) {
+	crit := anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale}
+	if crit.CodiceFiscale == "" || in.Service == resolveService || prof.ANPR.PurposeIDs[resolveService] == "" {
+		return crit, nil, nil
+	}
+	id, _, warnings, err := a.ANPR.Resolve(ctx, prof.ANPR, op, crit.CodiceFiscale, in.Motivo, in.DataRiferimento)
+	if err != nil {
+		return crit, nil, err
+	}
+	return anpr.Criteria{IDANPR: id}, warnings, nil
+}
+
+// resolveService is C030, servizioAccertamentoIdUnicoNazionale.
+const resolveService = "C030"
 
 // operator is the identity told to ANPR in the AUDIT_REST_02 token.
 func (a *Activities) operator(ctx context.Context, prof Profile, in workflows.CallInput) (anpr.Operator, error) {

@@ -19,9 +19,10 @@ func AnprQuery(ctx workflow.Context, in QueryInput) (QueryResult, error) {
 }
 
 type query struct {
-	in     QueryInput
-	enteID int64
-	trace  Trace
+	in      QueryInput
+	enteID  int64
+	trace   Trace
+	subject string // idANPR used for the call, when known
 }
 
 func (q *query) run(ctx workflow.Context) (QueryResult, error) {
@@ -90,6 +91,7 @@ func (q *query) call(ctx workflow.Context) QueryResult {
 		return q.callFailure(err)
 	}
 	q.trace = out.Trace
+	q.subject = out.IDANPR
 	return QueryResult{
 		RequestID:        q.in.RequestID,
 		Outcome:          OutcomeOK,
@@ -181,21 +183,22 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) error {
 	})
 	now := workflow.Now(ctx)
 	rec := AuditInput{
-		RequestID:   q.in.RequestID,
-		At:          q.in.ReceivedAt,
-		UserID:      q.in.UserID,
-		EnteID:      q.enteID,
-		Comune:      q.in.Comune,
-		Service:     q.in.Service,
-		Motivo:      q.in.Motivo,
-		Outcome:     res.Outcome,
-		HTTPStatus:  res.HTTPStatus,
-		ErrorCode:   res.ErrorCode,
-		Reason:      res.Detail,
-		Workstation: q.in.Workstation,
-		Criteria:    q.in.Criteria,
-		Trace:       q.trace,
-		DurationMS:  now.Sub(q.in.ReceivedAt).Milliseconds(),
+		RequestID:     q.in.RequestID,
+		At:            q.in.ReceivedAt,
+		UserID:        q.in.UserID,
+		EnteID:        q.enteID,
+		Comune:        q.in.Comune,
+		Service:       q.in.Service,
+		Motivo:        q.in.Motivo,
+		Outcome:       res.Outcome,
+		HTTPStatus:    res.HTTPStatus,
+		ErrorCode:     res.ErrorCode,
+		Reason:        res.Detail,
+		Workstation:   q.in.Workstation,
+		Criteria:      q.in.Criteria,
+		SubjectIDANPR: q.subject,
+		Trace:         q.trace,
+		DurationMS:    now.Sub(q.in.ReceivedAt).Milliseconds(),
 	}
 	return workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, rec).Get(ctx, nil)
 }

@@ -119,6 +119,9 @@ type CallOutput struct {
 	Soggetti []json.RawMessage `json:"soggetti"`
 	Anomalie []json.RawMessage `json:"anomalie,omitempty"`
 	Trace    Trace             `json:"trace"`
+	// IDANPR is the subject's idANPR when the call was made by it (given, or resolved with
+	// C030 from a codice fiscale): the audit's subject hash is then the idANPR's.
+	IDANPR string `json:"idANPR,omitempty"`
 }
 
 // AuditInput is one audit record, written exactly once per request (idempotent by RequestID).
@@ -136,6 +139,8 @@ type AuditInput struct {
 	Reason      string    `json:"reason,omitempty"`
 	Workstation string    `json:"workstation,omitempty"`
 	Criteria    Criteria  `json:"criteria"`
-	Trace       Trace     `json:"trace"`
-	DurationMS  int64     `json:"durationMs"`
+	// SubjectIDANPR is the idANPR the call used, when known.
+	SubjectIDANPR string `json:"subjectIdANPR,omitempty"`
+	Trace         Trace  `json:"trace"`
+	DurationMS    int64  `json:"durationMs"`
 }

@@ -101,7 +101,11 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
 		return s, err
 	}
-	s.worker = workers.New(s.client, newActivities(s.db, az, k, s.simEndpoints, log))
+	acts, err := newActivities(cfg, s.db, az, k, log)
+	if err != nil {
+		return s, err
+	}
+	s.worker = workers.New(s.client, acts)
 	if err := s.worker.Start(); err != nil {
 		return s, fmt.Errorf("start worker: %w", err)
 	}

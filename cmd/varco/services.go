@@ -87,7 +87,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := workers.EnsureSearchAttributes(ctx, b.client, cfg.Namespace); err != nil {
 		return err
 	}
-	w := workers.New(b.client, newActivities(b.db, b.az, b.keys, simulatorEndpoints(cfg), log))
+	acts, err := newActivities(cfg, b.db, b.az, b.keys, log)
+	if err != nil {
+		return err
+	}
+	w := workers.New(b.client, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

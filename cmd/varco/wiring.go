@@ -5,6 +5,8 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -104,15 +106,37 @@ func endpointsOf(e simulator.Endpoints) activities.Endpoints {
 	return activities.Endpoints(e)
 }
 
-func newActivities(db *store.DB, az *rbac.Authorizer, k keys, ep activities.Endpoints, log *slog.Logger) *activities.Activities {
+func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys, log *slog.Logger) (*activities.Activities, error) {
+	hc, err := anprTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &activities.Activities{
 		Authz:      az,
-		ANPR:       anpr.NewClient(anpr.Options{Logger: log, HTTPClient: nil}),
-		Profiles:   &activities.StoreProfiles{DB: db, Simulator: ep, Keys: k.box},
+		ANPR:       anpr.NewClient(anpr.Options{Logger: log}),
+		Profiles:   &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
 		Audit:      activities.StoreAudit{DB: db},
 		Directory:  activities.StoreDirectory{DB: db},
 		SubjectKey: k.subject,
+	}, nil
+}
+
+// anprTransport trusts the system roots plus the configured CA bundle (ANPR collaudo's
+// certificate is issued by a private CA), with verification always on.
+func anprTransport(cfg config.Config) (*http.Client, error) {
+	var bundle []byte
+	if cfg.ANPRCABundle != "" {
+		b, err := os.ReadFile(cfg.ANPRCABundle)
+		if err != nil {
+			return nil, fmt.Errorf("anpr-ca-bundle: %w", err)
+		}
+		bundle = b
 	}
+	hc, err := anpr.NewTLSClient(bundle, anpr.DefaultTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("anpr-ca-bundle: %w", err)
+	}
+	return hc, nil
 }
 
 // sealer seals a Comune's private key for storage.

@@ -24,6 +24,10 @@ type Options struct {
 	Now           func() time.Time // default: time.Now
 	Logger        *slog.Logger     // default: discard
 	VoucherMargin time.Duration    // reuse a voucher until its expiry minus this; default 30s
+	// Pauses records the (PDND client, purpose) pairs paused after a 429 LimitExceeded
+	// (ANPR.md §6). Default: NewMemoryPauses(), private to this process; give replicas a
+	// shared store so one 429 pauses them all.
+	Pauses PauseStore
 }
 
 // Client calls ANPR e-services. It is safe for concurrent use; one Client should serve the
@@ -34,11 +38,12 @@ type Client struct {
 	log    *slog.Logger
 	margin time.Duration
 	grants *grantCache
+	pauses PauseStore
 }
 
 // NewClient returns a Client with opts' zero fields defaulted.
 func NewClient(opts Options) *Client {
-	c := &Client{http: opts.HTTPClient, now: opts.Now, log: opts.Logger, margin: opts.VoucherMargin}
+	c := &Client{http: opts.HTTPClient, now: opts.Now, log: opts.Logger, margin: opts.VoucherMargin, pauses: opts.Pauses}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
 	}
@@ -50,6 +55,9 @@ func NewClient(opts Options) *Client {
 	}
 	if c.margin <= 0 {
 		c.margin = DefaultVoucherMargin
+	}
+	if c.pauses == nil {
+		c.pauses = NewMemoryPauses()
 	}
 	c.grants = newGrantCache(c.now)
 	return c
@@ -73,6 +81,15 @@ func (c *Client) Call(ctx context.Context, p Profile, op Operator, req Request) 
 	if verr != nil {
 		return nil, verr
 	}
+	if !svc.Verification {
+		req.Verifica = nil // a JSON null was accepted as "absent": keep it out of the body
+	}
+	// The quota is checked before anything touches the network, the voucher fetch included:
+	// ANPR asks for no call at all after a LimitExceeded (ANPR.md §6).
+	pause := pauseKey(p.ClientID, purposeID)
+	if e := c.checkPause(ctx, pause, trace); e != nil {
+		return nil, c.fail(ctx, svc.Code, c.now(), e)
+	}
 	if trace.IDOperazioneClient == "" {
 		trace.IDOperazioneClient = opIDs.next(c.now())
 	}
@@ -87,6 +104,7 @@ func (c *Client) Call(ctx context.Context, p Profile, op Operator, req Request) 
 	url := p.ServiceBaseURL + "/" + svc.Name + "/v1/anpr-service-e002"
 	resp, cerr := c.consult(ctx, b, g, url, req, trace)
 	if cerr != nil {
+		c.notePause(ctx, svc.Code, pause, cerr)
 		return nil, c.fail(ctx, svc.Code, start, cerr)
 	}
 	c.log.LogAttrs(ctx, slog.LevelInfo, "anpr call", traceAttrs(svc.Code, start, c.now(), resp.Trace)...)
@@ -134,10 +152,18 @@ type answer struct {
 	body   []byte
 }
 
-// do sends req and reads at most maxAnswerBytes of the answer. A read failure keeps the
-// status and headers so the GovWay id is not lost.
-func (c *Client) do(req *http.Request) (answer, error) {
-	resp, err := c.http.Do(req)
+// httpFor is the transport of p's calls: its own (its CA bundle) or the Client's.
+func (c *Client) httpFor(p Profile) *http.Client {
+	if p.HTTPClient != nil {
+		return p.HTTPClient
+	}
+	return c.http
+}
+
+// do sends req with hc and reads at most maxAnswerBytes of the answer. A read failure keeps
+// the status and headers so the GovWay id is not lost.
+func (c *Client) do(hc *http.Client, req *http.Request) (answer, error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		return answer{}, fmt.Errorf("send: %w", err)
 	}

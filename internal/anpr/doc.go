@@ -9,5 +9,10 @@
 // mapped to a single typed *Error whose Kind tells callers what to do, and whose Trace carries
 // the correlation ids ANPR and PDND support ask for.
 //
+// Around Call: Resolve turns a codice fiscale into the idANPR with C030, as ANPR requires
+// before any other consultation; a 429 LimitExceeded pauses that Comune's e-service until
+// the next midnight in Rome (PauseStore), with no network call meanwhile; Environment gives
+// the collaudo and esercizio endpoints; SystemOperator is the identity of calls no person makes.
+//
 // The package never logs or returns request bodies, fiscal codes, idANPR or names.
 package anpr

@@ -15,6 +15,8 @@ type richiestaE002 struct {
 	IDOperazioneClient string         `json:"idOperazioneClient"`
 	CriteriRicerca     criteriRicerca `json:"criteriRicerca"`
 	DatiRichiesta      datiRichiesta  `json:"datiRichiesta"`
+	// Verifica is only present for verification services (validate enforces it).
+	Verifica json.RawMessage `json:"verifica,omitempty"`
 }
 
 // criteriRicerca carries exactly one criterion; omitempty keeps the other out of the body.
@@ -37,6 +39,7 @@ func (c *Client) consult(ctx context.Context, b binding, g grant, url string, re
 		CriteriRicerca:     criteriRicerca{IDANPR: req.Criteria.IDANPR, CodiceFiscale: req.Criteria.CodiceFiscale},
 		DatiRichiesta: datiRichiesta{DataRiferimentoRichiesta: req.DataRiferimento,
 			MotivoRichiesta: req.Motivo, CasoUso: b.service},
+		Verifica: req.Verifica,
 	})
 	if err != nil {
 		return nil, &Error{Kind: KindProtocol, Message: "cannot encode request", Trace: trace, Err: fmt.Errorf("marshal: %w", err)}
@@ -45,7 +48,7 @@ func (c *Client) consult(ctx context.Context, b binding, g grant, url string, re
 	if err != nil {
 		return nil, &Error{Kind: KindProtocol, Message: "cannot build request", Trace: trace, Err: err}
 	}
-	a, err := c.do(httpReq)
+	a, err := c.do(c.httpFor(b.p), httpReq)
 	trace.HTTPStatus = a.status
 	trace.GovWayTransactionID = a.header.Get("GovWay-Transaction-ID")
 	if err != nil {

@@ -37,3 +37,26 @@ func ExampleClient_Call() {
 	}
 	fmt.Println(len(resp.Soggetti), resp.Trace.IDOperazioneANPR)
 }
+
+// idANPR first: resolve the codice fiscale with C030, then consult by idANPR. A batch job
+// uses the documented system identity; the endpoints come from the environment's name.
+func ExampleClient_Resolve() {
+	var key *rsa.PrivateKey // loaded from the Comune's key store
+	ep, err := anpr.Environment("collaudo")
+	if err != nil {
+		panic(err)
+	}
+	p := anpr.Profile{ClientID: "<pdnd client id>", Kid: "<kid>", PrivateKey: key,
+		PurposeIDs: map[string]string{"C030": "<purposeId C030>", "C020": "<purposeId C020>"}}
+	p.SetEndpoints(ep)
+	c := anpr.NewClient(anpr.Options{}) // Options.Pauses: a shared PauseStore across replicas
+	op := anpr.SystemOperator("varco-prod-1")
+	id, trace, _, err := c.Resolve(context.Background(), p, op, "RSSMRA85C52H501N", "PROT-2026-000123", "2026-01-05")
+	if err != nil {
+		fmt.Println(err, trace.IDOperazioneClient) // audit the trace, then stop
+		return
+	}
+	resp, err := c.Call(context.Background(), p, op, anpr.Request{Service: "C020",
+		Criteria: anpr.Criteria{IDANPR: id}, Motivo: "PROT-2026-000123", DataRiferimento: "2026-01-05"})
+	fmt.Println(resp, err)
+}

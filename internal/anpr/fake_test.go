@@ -62,7 +62,8 @@ type testClock struct {
 	t  time.Time
 }
 
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -94,13 +95,24 @@ type fake struct {
 	last       received
 }
 
-func newFake(tb testing.TB) *fake {
+func newFake(tb testing.TB) *fake { return newFakeServer(tb, false) }
+
+// newFakeTLS serves the fake over TLS under httptest's own CA, standing in for collaudo's
+// private Sogei CA.
+func newFakeTLS(tb testing.TB) *fake { return newFakeServer(tb, true) }
+
+func newFakeServer(tb testing.TB, useTLS bool) *fake {
 	testKeys(tb)
 	f := &fake{tb: tb, clock: &testClock{t: testStart}, verify: true}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token.oauth2", f.token)
 	mux.HandleFunc("POST "+anprPrefix+"{name}/v1/anpr-service-e002", f.anpr)
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewUnstartedServer(mux)
+	if useTLS {
+		f.srv.StartTLS()
+	} else {
+		f.srv.Start()
+	}
 	tb.Cleanup(f.srv.Close)
 	return f
 }
@@ -362,8 +374,15 @@ func (f *fake) checkSignature(r *http.Request, body []byte, aud string) {
 // checkBody checks the RichiestaE002 shape and casoUso.
 func (f *fake) checkBody(rec received) {
 	b := rec.Body
-	if got := sortedKeys(b); strings.Join(got, ",") != "criteriRicerca,datiRichiesta,idOperazioneClient" {
-		f.errorf("body keys %v", got)
+	want := "criteriRicerca,datiRichiesta,idOperazioneClient"
+	if rec.Service.Verification {
+		want += ",verifica" // TipoVerificaE002, only for verification services (ANPR.md §2.1)
+		if v, _ := b["verifica"].(map[string]any); len(v) == 0 {
+			f.errorf("verifica %#v is not a non-empty object", b["verifica"])
+		}
+	}
+	if got := sortedKeys(b); strings.Join(got, ",") != want {
+		f.errorf("body keys %v, want %s", got, want)
 	}
 	if id := str(b["idOperazioneClient"]); id == "" || len(id) > 30 {
 		f.errorf("idOperazioneClient %q", id)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 
 // c021Spec is the official ANPR OpenAPI shared with the team; the test skips if it is absent.
 const c021Spec = "/work/shared/anpr-openapi/C021-servizioAccertamentoStatoFamiglia.yaml"
+
+// anprBrief is the team's protocol brief; it is the only shared source for "verifica".
+const anprBrief = "/work/shared/ANPR.md"
 
 // schemaFields reads property names and required lists of the named component schemas from
 // an OpenAPI YAML by indentation: enough for these flat definitions, no YAML library needed.
@@ -86,5 +90,42 @@ func checkObject(t *testing.T, schema string, obj map[string]any, props, require
 		if _, ok := obj[k]; !ok {
 			t.Errorf("%s: required field %q missing", schema, k)
 		}
+	}
+}
+
+// TestVerificaMatchesSpec checks the body of a verification service. The official YAMLs we
+// have (C001, C021) are of non-verification services and their RichiestaE002 has no
+// "verifica" property, so that one field is checked against ANPR.md §2.1 ("verifica
+// TipoVerificaE002, only for C003–C014"); every other field against the C021 YAML. If the
+// shared YAML ever declares verifica, it is used instead.
+func TestVerificaMatchesSpec(t *testing.T) {
+	props, required := schemaFields(t, c021Spec)
+	if slices.Contains(props["RichiestaE002"], "verifica") {
+		t.Logf("%s declares verifica in RichiestaE002: checked against the YAML", c021Spec)
+	} else {
+		brief, err := os.ReadFile(anprBrief)
+		if err != nil {
+			t.Skipf("SKIPPING verifica check: the YAMLs lack it and %s is not readable (%v)", anprBrief, err)
+		}
+		if !regexp.MustCompile(`(?m)^verifica\s+TipoVerificaE002,`).Match(brief) {
+			t.Fatalf("%s §2.1 no longer declares `verifica TipoVerificaE002`", anprBrief)
+		}
+		t.Logf("verifica is not in RichiestaE002 of %s (a non-verification service): checked against %s §2.1", c021Spec, anprBrief)
+		props["RichiestaE002"] = append(slices.Clone(props["RichiestaE002"]), "verifica")
+	}
+	body, err := json.Marshal(richiestaE002{IDOperazioneClient: "1",
+		CriteriRicerca: criteriRicerca{IDANPR: testIDANPR},
+		DatiRichiesta:  datiRichiesta{DataRiferimentoRichiesta: "2026-01-05", MotivoRichiesta: "m", CasoUso: "C008"},
+		Verifica:       json.RawMessage(testVerifica)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]any
+	if err := json.Unmarshal(body, &top); err != nil {
+		t.Fatal(err)
+	}
+	checkObject(t, "RichiestaE002", top, props, required)
+	if v, ok := top["verifica"].(map[string]any); !ok || len(v) == 0 {
+		t.Errorf("verifica %#v is not a non-empty object (TipoVerificaE002)", top["verifica"])
 	}
 }

@@ -3,6 +3,7 @@ package anpr
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"net/http"
 )
 
 // Profile is one Comune's ANPR access profile.
@@ -15,6 +16,10 @@ type Profile struct {
 	AssertionAudience string            // client-assertion aud (e.g. auth.uat.interop.pagopa.it/client-assertion)
 	ServiceBaseURL    string            // ".../govway/rest/in/MinInternoPortaANPR-PDND"
 	AudienceBase      string            // ".../govway/rest/in/MinInternoPortaANPR" (ModI aud = AudienceBase+"/"+svc.Name+"/v1")
+	// HTTPClient, when set, carries this Comune's calls (PDND and ANPR) instead of the
+	// Client's: each Comune may trust its own CA bundle (see NewTLSClient). It must have a
+	// Timeout, so that no call can hang without a deadline.
+	HTTPClient *http.Client
 }
 
 // Operator identifies who, from where and how strongly authenticated, performs the access.
@@ -39,6 +44,11 @@ type Request struct {
 	Motivo             string   // motivoRichiesta: case-file reference (protocol no., fascicolo…)
 	DataRiferimento    string   // YYYY-MM-DD
 	IDOperazioneClient string   // ≤ 30 chars; if empty the client generates one (unique, increasing, ≤30)
+	// Verifica is the declared data to verify (TipoVerificaE002, ANPR.md §2.1), sent verbatim
+	// as "verifica". It is required — a non-empty JSON object — for the verification services
+	// (catalogue Verification: C003–C014, C031) and refused for every other service. It holds
+	// personal data: the client never logs it nor puts it in errors.
+	Verifica json.RawMessage
 }
 
 // Response is a successful (HTTP 200) RispostaE002OK.

@@ -1,6 +1,8 @@
 package anpr
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/catalogue"
@@ -17,9 +19,8 @@ func validate(p Profile, op Operator, req Request, trace Trace) (catalogue.Servi
 	if !ok {
 		return svc, "", invalid(trace, "unknown service %q", req.Service)
 	}
-	if svc.Verification {
-		// C003–C014 need a "verifica" block of declared data that Request cannot carry.
-		return svc, "", invalid(trace, "verification service %s is not supported by this client", svc.Code)
+	if e := validateVerifica(svc, req.Verifica, trace); e != nil {
+		return svc, "", e
 	}
 	purposeID := p.PurposeIDs[svc.Code]
 	if purposeID == "" {
@@ -40,6 +41,9 @@ func validateProfile(p Profile, trace Trace) *Error {
 		return invalid(trace, "profile lacks client id, kid or private key")
 	case p.TokenURL == "" || p.AssertionAudience == "" || p.ServiceBaseURL == "" || p.AudienceBase == "":
 		return invalid(trace, "profile lacks token URL, assertion audience, service base URL or audience base")
+	case p.HTTPClient != nil && p.HTTPClient.Timeout <= 0:
+		// Every call needs a deadline even when the caller's context has none.
+		return invalid(trace, "profile HTTP client has no timeout")
 	}
 	return nil
 }
@@ -66,6 +70,27 @@ func validateRequest(req Request, trace Trace) *Error {
 	}
 	if _, err := time.Parse(time.DateOnly, req.DataRiferimento); err != nil {
 		return invalid(trace, "dataRiferimentoRichiesta must be YYYY-MM-DD")
+	}
+	return nil
+}
+
+// validateVerifica: verification services answer S/N about declared data, so without it the
+// call is meaningless; any other service would refuse the unknown field with an opaque 400.
+// Messages never quote the content: it is personal data.
+func validateVerifica(svc catalogue.Service, v json.RawMessage, trace Trace) *Error {
+	trimmed := bytes.TrimSpace(v)
+	present := len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null"))
+	switch {
+	case !svc.Verification && present:
+		return invalid(trace, "service %s takes no verifica (only verification services do)", svc.Code)
+	case !svc.Verification:
+		return nil
+	case !present:
+		return invalid(trace, "verification service %s requires verifica, the declared data to verify", svc.Code)
+	}
+	var fields map[string]json.RawMessage
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &fields) != nil || len(fields) == 0 {
+		return invalid(trace, "verifica of %s must be a non-empty JSON object", svc.Code)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func (c *Client) requestToken(ctx context.Context, p Profile, assertion string) 
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", contentTypeJSON)
-	a, err := c.do(req)
+	a, err := c.do(c.httpFor(p), req)
 	if err != nil {
 		return tokenOK{}, &Error{Kind: KindUnavailable, Message: "PDND token endpoint unreachable",
 			HTTPStatus: a.status, Trace: Trace{HTTPStatus: a.status}, Err: err}

@@ -7,6 +7,9 @@ package catalogue
 import "sort"
 
 // Service is one ANPR e-service ("caso d'uso") reachable through the e002 operation.
+// Path names marked as inferred in ../shared/ANPR.md §1 (C003–C014 beyond C008, C022, C023)
+// follow ANPR's naming pattern and must be checked against the PDND catalogue before use in
+// collaudo.
 type Service struct {
 	// Code is the ANPR case code, e.g. "C020"; it is also the casoUso sent to ANPR.
 	Code string
@@ -27,6 +30,19 @@ func add(code, name, returns string, verification bool) {
 
 func init() {
 	add("C001", "servizioNotifica", "generalità, residenza, infoSoggettoEnte, idANPR", false)
+	// Verifications: the caller declares data, ANPR answers S (all matches) or N.
+	add("C003", "servizioVerificaDichGeneralita", "verifica delle generalità dichiarate (S/N)", true)
+	add("C004", "servizioVerificaDichDecesso", "verifica del decesso dichiarato (S/N)", true)
+	add("C005", "servizioVerificaDichMatrimonio", "verifica del matrimonio dichiarato (S/N)", true)
+	add("C006", "servizioVerificaDichCittadinanza", "verifica della cittadinanza dichiarata (S/N)", true)
+	add("C007", "servizioVerificaDichEsistenzaVita", "verifica dell'esistenza in vita (S/N)", true)
+	add("C008", "servizioVerificaDichResidenza", "verifica della residenza dichiarata (S/N)", true)
+	add("C009", "servizioVerificaDichStatoFamiglia", "verifica dello stato di famiglia dichiarato (S/N)", true)
+	add("C010", "servizioVerificaDichStatoLibero", "verifica dello stato libero dichiarato (S/N)", true)
+	add("C011", "servizioVerificaDichVedovanza", "verifica della vedovanza dichiarata (S/N)", true)
+	add("C012", "servizioVerificaDichPaternita", "verifica della paternità dichiarata (S/N)", true)
+	add("C013", "servizioVerificaDichMaternita", "verifica della maternità dichiarata (S/N)", true)
+	add("C014", "servizioVerificaDichUnioneCivile", "verifica dell'unione civile dichiarata (S/N)", true)
 	add("C015", "servizioAccertamentoGeneralita", "generalità", false)
 	add("C016", "servizioAccertamentoDichDecesso", "dati del decesso", false)
 	add("C017", "servizioAccertamentoMatrimonio", "dati del matrimonio", false)
@@ -34,7 +50,10 @@ func init() {
 	add("C019", "servizioAccertamentoEsistenzaVita", "esistenza in vita (S/N)", false)
 	add("C020", "servizioAccertamentoResidenza", "generalità, residenza, idANPR", false)
 	add("C021", "servizioAccertamentoStatoFamiglia", "stato di famiglia: un soggetto per componente", false)
+	add("C022", "servizioAccertamentoStatoLibero", "stato civile (stato libero)", false)
+	add("C023", "servizioAccertamentoVedovanza", "vedovanza", false)
 	add("C030", "servizioAccertamentoIdUnicoNazionale", "identificativo unico nazionale (idANPR)", false)
+	add("C031", "servizioVerificaIdUnicoNazionale", "verifica della coerenza tra idANPR e dati anagrafici (S/N)", true)
 }
 
 // Lookup returns the service with the given code ("C020").

@@ -34,6 +34,7 @@ type Config struct {
 	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
 	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
+	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`
 	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)"`
 	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens"`
 	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity"`

@@ -1,0 +1,62 @@
+package anpr
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+)
+
+// resolveService is C030, servizioAccertamentoIdUnicoNazionale: codice fiscale → idANPR.
+const resolveService = "C030"
+
+// errNoIDANPR is the cause of a C030 answer without an idANPR.
+var errNoIDANPR = errors.New("C030 answer has no datiSoggetto[0].identificativi.idANPR")
+
+// Resolve returns the idANPR of the person with codice fiscale cf by calling C030, as ANPR
+// requires before any other consultation since 18 Apr 2024 (ANPR.md §1): the caller then
+// calls the service with Criteria{IDANPR: id}. Anomalie are C030's warnings (an EN148 W about
+// searching by CF is expected here and is not an error). Trace is filled on success and on
+// failure, for the audit.
+//
+// Errors are *Error: KindNotFound for EN122 (not registered or cancelled), KindNotEnabled if
+// the profile has no purposeId for C030, KindProtocol if the answer carries no idANPR,
+// otherwise as Call. The result is not cached: whether CF↔idANPR may be cached is an open
+// question to ANPR (ANPR.md §5.2).
+func (c *Client) Resolve(ctx context.Context, p Profile, op Operator, cf, motivo, dataRiferimento string) (idANPR string, trace Trace, anomalie []json.RawMessage, err error) {
+	if p.PurposeIDs[resolveService] == "" {
+		return "", Trace{}, nil, &Error{Kind: KindNotEnabled,
+			Message: "profile has no purposeId for C030 (servizioAccertamentoIdUnicoNazionale): " +
+				"the Comune must obtain C030 on PDND before codici fiscali can be resolved to idANPR"}
+	}
+	resp, err := c.Call(ctx, p, op, Request{Service: resolveService, Criteria: Criteria{CodiceFiscale: cf},
+		Motivo: motivo, DataRiferimento: dataRiferimento})
+	if err != nil {
+		if e, ok := AsError(err); ok {
+			trace = e.Trace
+		}
+		return "", trace, nil, err
+	}
+	id := firstIDANPR(resp.Soggetti)
+	if id == "" {
+		return "", resp.Trace, resp.Anomalie, &Error{Kind: KindProtocol, Message: "C030 answer carries no idANPR",
+			HTTPStatus: http.StatusOK, Trace: resp.Trace, Err: errNoIDANPR}
+	}
+	return id, resp.Trace, resp.Anomalie, nil
+}
+
+// firstIDANPR reads identificativi.idANPR of the first subject; "" if absent or unreadable.
+func firstIDANPR(soggetti []json.RawMessage) string {
+	if len(soggetti) == 0 {
+		return ""
+	}
+	var s struct {
+		Identificativi struct {
+			IDANPR string `json:"idANPR"`
+		} `json:"identificativi"`
+	}
+	if json.Unmarshal(soggetti[0], &s) != nil {
+		return ""
+	}
+	return s.Identificativi.IDANPR
+}
