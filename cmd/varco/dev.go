@@ -39,6 +39,7 @@ type stack struct {
 	// simEndpoints are the simulator's PDND and ANPR endpoints.
 	simEndpoints activities.Endpoints
 	keys         keys
+	simulator    *simulator.Simulator
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -96,7 +97,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	if err != nil {
 		return s, err
 	}
-	s.sim = sim.server
+	s.sim, s.simulator = sim.server, sim.sim
 	s.simEndpoints = simulatorEndpoints(cfg)
 	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
 		return s, err

@@ -18,7 +18,9 @@ const issuer = "varco"
 
 // Tokens issues and verifies the API's short-lived access tokens: HS256 JWTs whose subject
 // is the user's internal id. They carry no name and no role: roles are looked up on every
-// request, so a changed grant applies at once.
+// request, so a changed grant applies at once. The "ver" claim is the user's token version at
+// issue time: revoking a user's tokens bumps the version in the database, and the API refuses
+// any token carrying an older one (docs/authentication.md).
 type Tokens struct {
 	key []byte
 	ttl time.Duration
@@ -31,6 +33,9 @@ type Claims struct {
 	LoA    string
 	ID     string
 	Expiry time.Time
+	// Version is the user's token version when the token was issued; tokens from before
+	// versions existed read as 0, the column's default.
+	Version int64
 }
 
 // NewTokens builds a token issuer; key must hold at least 32 bytes.
@@ -47,8 +52,15 @@ func NewTokens(key []byte, ttl time.Duration, now func() time.Time) (*Tokens, er
 // TTL is the lifetime of issued tokens.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs a token for a user who authenticated at the given level of assurance.
+// Issue signs a token at token version 0 for a user who authenticated at the given level of
+// assurance. Sign-in uses IssueVersioned; Issue stays for callers (tests) of users whose tokens
+// were never revoked.
 func (t *Tokens) Issue(userID int64, loa string) (string, error) {
+	return t.IssueVersioned(userID, 0, loa)
+}
+
+// IssueVersioned signs a token carrying the user's current token version.
+func (t *Tokens) IssueVersioned(userID, version int64, loa string) (string, error) {
 	now := t.now()
 	claims := jwt.MapClaims{
 		"iss": issuer,
@@ -57,6 +69,7 @@ func (t *Tokens) Issue(userID int64, loa string) (string, error) {
 		"exp": now.Add(t.ttl).Unix(),
 		"jti": uuid.NewString(),
 		"loa": loa,
+		"ver": version,
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
 	if err != nil {
@@ -85,5 +98,13 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 	exp, _ := mc.GetExpirationTime()
 	loa, _ := mc["loa"].(string)
 	jti, _ := mc["jti"].(string)
-	return Claims{UserID: id, LoA: loa, ID: jti, Expiry: exp.Time}, nil
+	var ver int64
+	if v, present := mc["ver"]; present {
+		f, ok := v.(float64) // JSON numbers decode as float64
+		if !ok || f < 0 || f != float64(int64(f)) {
+			return Claims{}, ErrInvalidToken
+		}
+		ver = int64(f)
+	}
+	return Claims{UserID: id, LoA: loa, ID: jti, Expiry: exp.Time, Version: ver}, nil
 }
