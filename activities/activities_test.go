@@ -246,3 +246,10 @@ func TestCallANPRResolvesIDANPRFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestReasonCodesAgree keeps the workflow's copy of rbac's quota reason in step.
+func TestReasonCodesAgree(t *testing.T) {
+	if rbac.ReasonQuotaExceeded != workflows.ReasonQuotaExceeded {
+		t.Fatalf("rbac %q, workflows %q", rbac.ReasonQuotaExceeded, workflows.ReasonQuotaExceeded)
+	}
+}

@@ -78,10 +78,14 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	v1 := s.app.Group("/api/v1")
 	v1.Get("/openapi.json", s.openapi)
-	v1.Post("/auth/token", s.token)
+	authn := s.newAuthHandlers()
+	v1.Post("/auth/token", authn.token)
+	v1.Post("/auth/refresh", authn.refresh)
+	v1.Post("/auth/logout", s.authenticate, authn.logout)
 	v1.Post("/anpr/:service", s.authenticate, s.query)
 	v1.Get("/requests/:id", s.authenticate, s.request)
 	v1.Get("/audit", s.authenticate, s.audit)
+	s.adminRoutes(v1)
 }
 
 // App exposes the Fiber app (tests, and Listen in cmd/varco).

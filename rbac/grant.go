@@ -16,25 +16,30 @@ import (
 // convenzione with the Comune.
 var ErrNoConvenzione = errors.New("rbac: no convenzione between Comune and Ente")
 
-// AddGrant stores g and its Casbin facts in one transaction, then applies the facts to this
-// Authorizer. For an AUTORIZZATO, g.Services is narrowed to the services of the Comune↔Ente
-// convenzioni that are not expired (one g2 rule each); the caller sees the narrowed profile.
+// AddGrant stores g and its Casbin facts in one transaction (bumping the policy version),
+// then applies the facts to this Authorizer. For an AUTORIZZATO, g.Services is narrowed to the
+// services of the Comune↔Ente convenzioni that are not expired (one g2 rule each); the caller
+// sees the narrowed profile.
 // Errors: store.ErrConflict (duplicate grant, or a second AUTORIZZATO grant of the user in the
 // Comune), store.ErrInvalidReference (unknown user, Comune or Ente), ErrNoConvenzione.
 func (a *Authorizer) AddGrant(ctx context.Context, g *store.Grant) error {
-	err := store.Tx(ctx, a.db.DB, func(tx bun.Tx) error {
-		return a.AddGrantInTx(ctx, tx, g)
+	return a.Update(ctx, func(ctx context.Context, b *Batch) error {
+		return b.AddGrant(ctx, g)
 	})
-	if err != nil {
-		return err
-	}
-	return a.applyRules(rulesOf(g))
 }
 
 // AddGrantInTx writes g and its Casbin facts within the caller's transaction (same checks and
-// narrowing as AddGrant). The facts reach this Authorizer's memory only at the next Reload:
-// call it after the transaction commits. For batch set-ups such as the demo seed.
+// narrowing as AddGrant) and bumps the policy version. The facts reach this Authorizer's
+// memory only at the next Reload: call it after the transaction commits. For batch set-ups
+// such as the demo seed; the admin API uses Update.
 func (a *Authorizer) AddGrantInTx(ctx context.Context, tx bun.IDB, g *store.Grant) error {
+	if _, err := store.BumpPolicyVersion(ctx, tx); err != nil {
+		return fmt.Errorf("rbac: add grant: %w", err)
+	}
+	return a.addGrantInTx(ctx, tx, g)
+}
+
+func (a *Authorizer) addGrantInTx(ctx context.Context, tx bun.IDB, g *store.Grant) error {
 	if err := a.fitProfile(ctx, tx, g); err != nil {
 		return err
 	}
@@ -114,28 +119,21 @@ func rulesOf(g *store.Grant) []store.CasbinRule {
 	return rules
 }
 
-// applyRules adds committed facts to the in-memory enforcer, skipping facts it already has
-// (the Ente's role rule is shared by every grant of that role).
-func (a *Authorizer) applyRules(rules []store.CasbinRule) error {
-	byType := map[string][][]string{}
-	for _, r := range rules {
-		if !a.loaded(r.V2) {
-			continue
-		}
-		byType[r.PType] = append(byType[r.PType], ruleOf(r)[1:])
+// OfferedServices returns, sorted, the services an AUTORIZZATO of the Ente may be given in the
+// Comune: those of its convenzioni not expired. nil when there is no such convenzione.
+func OfferedServices(ctx context.Context, db bun.IDB, comune string, enteID int64) ([]string, error) {
+	convs, err := store.ConvenzioniOf(ctx, db, comune, enteID)
+	if err != nil {
+		return nil, fmt.Errorf("rbac: offered services: %w", err)
 	}
-	a.writeMu.Lock()
-	defer a.writeMu.Unlock()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, ptype := range []string{"g", "g2"} {
-		if len(byType[ptype]) == 0 {
-			continue
-		}
-		if _, err := a.e.AddNamedGroupingPoliciesEx(ptype, byType[ptype]); err != nil {
-			// The grant is committed; a Reload will pick it up.
-			return fmt.Errorf("rbac: add grant: committed, but not applied in memory (Reload): %w", err)
-		}
+	offered := servicesNotExpired(convs, time.Now())
+	if offered == nil {
+		return nil, nil
 	}
-	return nil
+	out := make([]string, 0, len(offered))
+	for s := range offered {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out, nil
 }

@@ -16,10 +16,15 @@ const (
 	ObjAdminConvenzioni  = "admin:convenzioni"
 	ObjAdminUsers        = "admin:users"
 	ObjQuery             = "query" // with the e-service code as action: Can(u, c, ObjQuery, "C020")
+	ObjAdminEventsComune = "admin:events:comune"
+	ObjAdminEventsEnte   = "admin:events:ente"
+	objUserPrefix        = "admin:user:" // + target role: see ObjUser
 	ActRead              = "read"
 	ActWrite             = "write"
 	ActSuspend           = "suspend"
-	profileAction        = "@profile" // template action: "any g2 service of the subject"
+	ActRevoke            = "revoke"      // remove a grant
+	ActCredentials       = "credentials" // reset a user's password
+	profileAction        = "@profile"    // template action: "any g2 service of the subject"
 	enteSeparator        = "@e:"
 	userSubjectPrefix    = "u:"
 	reservedActionPrefix = "@"
@@ -29,6 +34,9 @@ const (
 func Subject(userID int64) string {
 	return userSubjectPrefix + strconv.FormatInt(userID, 10)
 }
+
+// ObjUser is the template object of the grants (and users) of a role: "admin:user:ADMIN".
+func ObjUser(role string) string { return objUserPrefix + role }
 
 // RoleGrant is one role a user holds in a Comune, with the Ente it acts for (0 for TOP).
 type RoleGrant struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/store"
@@ -18,6 +19,7 @@ const (
 	ReasonNoConvenzione           = "no_convenzione"
 	ReasonConvenzioneNotValid     = "convenzione_not_valid"
 	ReasonServiceNotInConvenzione = "service_not_in_convenzione"
+	ReasonQuotaExceeded           = "quota_exceeded"
 )
 
 // Decision is the outcome of AuthorizeQuery. EnteID and Role are filled as soon as the grant
@@ -36,7 +38,10 @@ type Decision struct {
 // AuthorizeQuery decides whether the user may query the e-service in the Comune on day: the
 // user exists and is active, holds an AUTORIZZATO grant there, the service is in their profile
 // and in the Ente's convenzione, and that convenzione is valid on day (Europe/Rome calendar
-// day). A denial is a Decision with a Reason, not an error; errors are infrastructure failures.
+// day), the grant is still stored (a replica's memory may lag behind a revocation by up to one
+// Watch interval; the database does not), and neither the grant's nor the convenzione's daily
+// quota is used up. An allowed decision counts one use against both quotas. A denial is a
+// Decision with a Reason, not an error; errors are infrastructure failures.
 func (a *Authorizer) AuthorizeQuery(ctx context.Context, userID int64, comune, service string, day time.Time) (Decision, error) {
 	u, err := store.GetUser(ctx, a.db.DB, userID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -59,7 +64,37 @@ func (a *Authorizer) AuthorizeQuery(ctx context.Context, userID int64, comune, s
 	if !inProfile {
 		return deny(d, ReasonServiceNotInProfile), nil
 	}
-	return a.checkConvenzione(ctx, d, comune, service, day)
+	d, err = a.checkConvenzione(ctx, d, comune, service, day)
+	if err != nil || !d.Allowed {
+		return d, err
+	}
+	return a.confirmAndCount(ctx, d, userID, comune, service, day)
+}
+
+// confirmAndCount re-reads the grant from the database, so that a revocation or a narrowed
+// profile committed by any replica denies at once, and then consumes the daily quotas.
+func (a *Authorizer) confirmAndCount(ctx context.Context, d Decision, userID int64, comune, service string, day time.Time) (Decision, error) {
+	g, err := store.AutorizzatoGrant(ctx, a.db.DB, userID, comune)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && g.EnteID != d.EnteID) {
+		return deny(d, ReasonNoGrant), nil
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
+	}
+	if !slices.Contains(g.Services, service) {
+		return deny(d, ReasonServiceNotInProfile), nil
+	}
+	exceeded, err := store.ConsumeQuota(ctx, a.db.DB, day, []store.QuotaLimit{
+		{Scope: store.GrantQuotaScope(g.ID), Limit: g.DailyQuota},
+		{Scope: store.ConvenzioneQuotaScope(d.ConvenzioneID), Limit: d.DailyQuota},
+	})
+	if err != nil {
+		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
+	}
+	if exceeded != "" {
+		return deny(d, ReasonQuotaExceeded), nil
+	}
+	return d, nil
 }
 
 // autorizzatoGrant finds the user's AUTORIZZATO grant in the Comune (at most one: a query names

@@ -38,6 +38,9 @@ type Authorizer struct {
 	// writeMu serialises Reload and the in-memory step of AddGrant, so a grant committed while
 	// a reload reads the database is applied to the enforcer that reload installs.
 	writeMu sync.Mutex
+	// version is the policy_version the in-memory rules reflect (guarded by writeMu); Watch
+	// reloads when the stored one differs.
+	version int64
 	// mu guards e: decisions read-lock it, in-memory changes and the swap on Reload lock it.
 	mu sync.RWMutex
 	e  *casbin.Enforcer
@@ -53,16 +56,26 @@ func New(ctx context.Context, db *store.DB) (*Authorizer, error) {
 // an Authorizer denies everything in other Comuni.
 func NewForComuni(ctx context.Context, db *store.DB, comuni ...string) (*Authorizer, error) {
 	a := &Authorizer{db: db, domains: slices.Clone(comuni)}
-	e, err := a.load(ctx)
+	e, v, err := a.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a.e = e
+	a.e, a.version = e, v
 	return a, nil
 }
 
-// load builds a fresh enforcer from the database.
-func (a *Authorizer) load(ctx context.Context) (*casbin.Enforcer, error) {
+// load builds a fresh enforcer from the database and returns the policy version read before
+// the rules: a change committed while loading shows as a newer version at the next poll.
+func (a *Authorizer) load(ctx context.Context) (*casbin.Enforcer, int64, error) {
+	v, err := store.PolicyVersion(ctx, a.db.DB)
+	if err != nil {
+		return nil, 0, fmt.Errorf("rbac: load policy: %w", err)
+	}
+	e, err := a.loadRules(ctx)
+	return e, v, err
+}
+
+func (a *Authorizer) loadRules(ctx context.Context) (*casbin.Enforcer, error) {
 	m, err := model.NewModelFromString(modelConf)
 	if err != nil {
 		return nil, fmt.Errorf("rbac: model: %w", err)
@@ -89,13 +102,14 @@ func (a *Authorizer) load(ctx context.Context) (*casbin.Enforcer, error) {
 func (a *Authorizer) Reload(ctx context.Context) error {
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
-	e, err := a.load(ctx)
+	e, v, err := a.load(ctx)
 	if err != nil {
 		return err
 	}
 	a.mu.Lock()
 	a.e = e
 	a.mu.Unlock()
+	a.version = v
 	return nil
 }
 

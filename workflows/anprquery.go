@@ -52,8 +52,11 @@ func (q *query) decide(ctx workflow.Context) QueryResult {
 		_ = workflow.UpsertTypedSearchAttributes(ctx, SAEnte.ValueSet(EnteKey(authz.EnteID)))
 	}
 	if !authz.Allowed {
-		res := q.failure(errcode.Forbidden, OutcomeDenied, authz.Reason)
-		return res
+		code := errcode.Forbidden
+		if authz.Reason == ReasonQuotaExceeded {
+			code = errcode.QuotaExceeded // the Comune's limit on the user or Ente: retry tomorrow
+		}
+		return q.failure(code, OutcomeDenied, authz.Reason)
 	}
 	return q.call(ctx)
 }

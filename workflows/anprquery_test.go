@@ -109,6 +109,8 @@ func TestAnprQuery(t *testing.T) {
 		{name: "allowed regular", mode: CallRegular, decision: allowed, wantOut: OutcomeOK, wantCalls: 1, wantData: true},
 		{name: "denied", decision: AuthorizeOutput{Reason: "service_not_in_profile", EnteID: 3},
 			wantOut: OutcomeDenied, wantCode: errcode.Forbidden, wantCalls: 0},
+		{name: "over the daily quota", decision: AuthorizeOutput{Reason: ReasonQuotaExceeded, EnteID: 3},
+			wantOut: OutcomeDenied, wantCode: errcode.QuotaExceeded, wantCalls: 0},
 		{name: "authorization store down", authzErr: errors.New("db down"),
 			wantOut: OutcomeFailed, wantCode: errcode.Unavailable, wantCalls: 0},
 		{name: "not found is not retried", decision: allowed, callErrs: []error{nonRetryable(errcode.SubjectNotFound)},

@@ -25,6 +25,10 @@ const (
 	OutcomeCancelled = "cancelled"
 )
 
+// ReasonQuotaExceeded is the denial reason of a query over the daily quota of its user or Ente
+// (rbac's reason code; repeated here so that workflows need not import rbac).
+const ReasonQuotaExceeded = "quota_exceeded"
+
 // CallMode selects how the ANPR call runs. The default, local, is the measured fastest
 // (docs/performance.md); regular activities are kept for deployments that prefer the
 // call to be dispatched through the task queue.

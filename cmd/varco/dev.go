@@ -40,6 +40,7 @@ type stack struct {
 	simEndpoints activities.Endpoints
 	keys         keys
 	simulator    *simulator.Simulator
+	stopWatch    context.CancelFunc
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -93,6 +94,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 			return s, err
 		}
 	}
+	s.stopWatch = watchPolicy(az, log)
 	sim, err := startSimulator(ctx, cfg, s.db, k.box, log)
 	if err != nil {
 		return s, err
@@ -140,6 +142,9 @@ func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, lo
 func (s *stack) stop(log *slog.Logger) {
 	ctx, cancel := shutdownCtx()
 	defer cancel()
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
 	if s.api != nil {
 		if err := s.api.Shutdown(ctx); err != nil {
 			log.Warn("api shutdown", "error", err)

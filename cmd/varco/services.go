@@ -18,10 +18,11 @@ import (
 
 // backends are what `varco api` and `varco worker` share: keys, database, policy, Temporal.
 type backends struct {
-	keys   keys
-	db     *store.DB
-	az     *rbac.Authorizer
-	client client.Client
+	keys      keys
+	db        *store.DB
+	az        *rbac.Authorizer
+	client    client.Client
+	stopWatch context.CancelFunc
 }
 
 func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (b *backends, err error) {
@@ -40,11 +41,15 @@ func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (b *
 	if b.az, err = rbac.New(ctx, b.db); err != nil {
 		return b, fmt.Errorf("load policy: %w", err)
 	}
+	b.stopWatch = watchPolicy(b.az, log)
 	b.client, err = dialTemporal(ctx, cfg, b.keys, log)
 	return b, err
 }
 
 func (b *backends) close() {
+	if b.stopWatch != nil {
+		b.stopWatch()
+	}
 	if b.client != nil {
 		b.client.Close()
 	}

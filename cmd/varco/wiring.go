@@ -139,6 +139,20 @@ func anprTransport(cfg config.Config) (*http.Client, error) {
 	return hc, nil
 }
 
+// watchPolicy keeps this replica's policy in step with changes made by other replicas or
+// by the CLI (within rbac.WatchInterval); the returned func stops it.
+func watchPolicy(az *rbac.Authorizer, log *slog.Logger) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		_ = az.Watch(ctx, func(err error) {
+			if ctx.Err() == nil {
+				log.Warn("policy watch", "error", err)
+			}
+		})
+	}()
+	return cancel
+}
+
 // sealer seals a Comune's private key for storage.
 func sealer(box *secretbox.Box) func(comune string, pemText []byte) (string, error) {
 	return func(comune string, pemText []byte) (string, error) {

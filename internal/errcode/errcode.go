@@ -14,12 +14,15 @@ const (
 	UnknownComune       = "unknown_comune"
 	Unauthorized        = "unauthorized"
 	Forbidden           = "forbidden"
+	QuotaExceeded       = "quota_exceeded"
 	NotFound            = "not_found"
 	RequestNotFound     = "request_not_found"
 	MethodNotAllowed    = "method_not_allowed"
 	PayloadTooLarge     = "payload_too_large"
 	UnsupportedMedia    = "unsupported_media_type"
 	IdempotencyConflict = "idempotency_conflict"
+	Conflict            = "conflict"
+	LastTop             = "last_top"
 	SubjectNotFound     = "subject_not_found"
 	ANPRUnavailable     = "anpr_unavailable"
 	ANPRQuotaExhausted  = "anpr_quota_exhausted"
@@ -46,12 +49,15 @@ var table = map[string]entry{
 	UnknownComune:       {http.StatusNotFound, "Unknown Comune"},
 	Unauthorized:        {http.StatusUnauthorized, "Authentication required"},
 	Forbidden:           {http.StatusForbidden, "Not allowed"},
+	QuotaExceeded:       {http.StatusTooManyRequests, "Daily quota of the user or Ente exceeded"},
 	NotFound:            {http.StatusNotFound, "Not found"},
 	RequestNotFound:     {http.StatusNotFound, "Request not found"},
 	MethodNotAllowed:    {http.StatusMethodNotAllowed, "Method not allowed"},
 	PayloadTooLarge:     {http.StatusRequestEntityTooLarge, "Request body too large"},
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	IdempotencyConflict: {http.StatusConflict, "Idempotency-Key reused with a different request"},
+	Conflict:            {http.StatusConflict, "Already exists"},
+	LastTop:             {http.StatusConflict, "A Comune must keep at least one active TOP"},
 	SubjectNotFound:     {http.StatusNotFound, "Subject not found in ANPR"},
 	ANPRUnavailable:     {http.StatusBadGateway, "ANPR unavailable"},
 	ANPRQuotaExhausted:  {http.StatusTooManyRequests, "ANPR daily quota exhausted"},

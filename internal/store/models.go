@@ -57,8 +57,11 @@ type Ente struct {
 	CodiceIPA string `bun:"codice_ipa,notnull"`
 	// DefaultWorkstation is the ModI userLocation of the Ente's operators when the
 	// application names none.
-	DefaultWorkstation string    `bun:"default_workstation,notnull"`
-	CreatedAt          time.Time `bun:"created_at,notnull"`
+	DefaultWorkstation string `bun:"default_workstation,notnull"`
+	// CreatedByComune is the Comune whose TOP registered the Ente ("" for the seed and the
+	// CLI): its TOPs see the Ente before any convenzione exists.
+	CreatedByComune string    `bun:"created_by_comune,notnull"`
+	CreatedAt       time.Time `bun:"created_at,notnull"`
 }
 
 // Convenzione is the agreement Comune ↔ Ente: which services, when, how many per day.
@@ -95,12 +98,15 @@ type User struct {
 type Grant struct {
 	bun.BaseModel `bun:"table:grants"`
 
-	ID         int64     `bun:"id,pk,autoincrement"`
-	UserID     int64     `bun:"user_id,notnull"`
-	ComuneCode string    `bun:"comune_code,notnull"`
-	EnteID     int64     `bun:"ente_id,nullzero"` // NULL in the table for TOP, so the FK holds
-	Role       string    `bun:"role,notnull"`
-	Services   []string  `bun:"services,type:json"`
+	ID         int64    `bun:"id,pk,autoincrement"`
+	UserID     int64    `bun:"user_id,notnull"`
+	ComuneCode string   `bun:"comune_code,notnull"`
+	EnteID     int64    `bun:"ente_id,nullzero"` // NULL in the table for TOP, so the FK holds
+	Role       string   `bun:"role,notnull"`
+	Services   []string `bun:"services,type:json"`
+	// DailyQuota bounds the AUTORIZZATO's allowed queries per Europe/Rome day; 0 = no limit
+	// beyond the convenzione's.
+	DailyQuota int       `bun:"daily_quota,notnull"`
 	CreatedAt  time.Time `bun:"created_at,notnull"`
 }
 

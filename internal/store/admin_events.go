@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Outcomes of an administrative action.
+const (
+	AdminOK     = "ok"
+	AdminDenied = "denied"
+	AdminFailed = "failed"
+)
+
+// AdminEvent is one administrative action, allowed or refused. Before and After are JSON
+// snapshots of the object (never passwords or hashes); empty when not applicable.
+type AdminEvent struct {
+	bun.BaseModel `bun:"table:admin_events"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	At          time.Time `bun:"at,notnull"`
+	ActorUserID int64     `bun:"actor_user_id,notnull"`
+	Comune      string    `bun:"comune,notnull"`
+	EnteID      int64     `bun:"ente_id,notnull"`
+	Action      string    `bun:"action,notnull"` // stable verb: "user.create", "grant.delete"...
+	ObjectType  string    `bun:"object_type,notnull"`
+	ObjectID    string    `bun:"object_id,notnull"`
+	Before      string    `bun:"before,notnull"`
+	After       string    `bun:"after,notnull"`
+	Outcome     string    `bun:"outcome,notnull"`
+	ErrorCode   string    `bun:"error_code,notnull"`
+}
+
+// InsertAdminEvent appends e and sets its ID; At is stamped when zero.
+func InsertAdminEvent(ctx context.Context, db bun.IDB, e *AdminEvent) error {
+	if e.Action == "" || e.Outcome == "" {
+		return fmt.Errorf("store: insert admin event: action and outcome are required")
+	}
+	e.At = stamp(e.At)
+	_, err := db.NewInsert().Model(e).Returning("id").Exec(ctx)
+	return classify("insert admin event", err)
+}
+
+// AdminEventQuery selects admin events. Visible = the OR of Scopes (Comune, optionally one
+// Ente; none = nothing); the other fields narrow further. From inclusive, To exclusive.
+type AdminEventQuery struct {
+	Scopes  []Scope
+	Comune  string
+	Action  string
+	Outcome string
+	ActorID int64
+	EnteID  int64
+	From    time.Time
+	To      time.Time
+	Cursor  string
+	Limit   int // default 50, at most 500
+}
+
+// ListAdminEvents returns one page, newest first, and the next page's cursor ("" at the end).
+func ListAdminEvents(ctx context.Context, db bun.IDB, q AdminEventQuery) ([]AdminEvent, string, error) {
+	scopes := validScopes(q.Scopes)
+	if len(scopes) == 0 {
+		return nil, "", nil
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultAuditLimit
+	}
+	limit = min(limit, MaxAuditLimit)
+	var out []AdminEvent
+	sel := db.NewSelect().Model(&out)
+	sel = whereAdminScopes(sel, scopes)
+	sel = whereAdminFilters(sel, q)
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		sel = sel.Where("(at < ? OR (at = ? AND id < ?))", c.createdAt, c.createdAt, c.id)
+	}
+	if err := sel.OrderExpr("at DESC, id DESC").Limit(int64(limit) + 1).Scan(ctx); err != nil {
+		return nil, "", classify("list admin events", err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	out = out[:limit]
+	last := out[len(out)-1]
+	return out, encodeCursor(cursor{createdAt: last.At, id: last.ID}), nil
+}
+
+func whereAdminScopes(sel *bun.SelectQuery, scopes []Scope) *bun.SelectQuery {
+	return sel.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		for _, s := range scopes {
+			q = q.WhereGroup(" OR ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				q = q.Where("comune = ?", s.ComuneCode)
+				if s.EnteID != 0 {
+					q = q.Where("ente_id = ?", s.EnteID)
+				}
+				return q
+			})
+		}
+		return q
+	})
+}
+
+func whereAdminFilters(sel *bun.SelectQuery, q AdminEventQuery) *bun.SelectQuery {
+	if q.Comune != "" {
+		sel = sel.Where("comune = ?", q.Comune)
+	}
+	if q.Action != "" {
+		sel = sel.Where("action = ?", q.Action)
+	}
+	if q.Outcome != "" {
+		sel = sel.Where("outcome = ?", q.Outcome)
+	}
+	if q.ActorID != 0 {
+		sel = sel.Where("actor_user_id = ?", q.ActorID)
+	}
+	if q.EnteID != 0 {
+		sel = sel.Where("ente_id = ?", q.EnteID)
+	}
+	if !q.From.IsZero() {
+		sel = sel.Where("at >= ?", stamp(q.From))
+	}
+	if !q.To.IsZero() {
+		sel = sel.Where("at < ?", stamp(q.To))
+	}
+	return sel
+}

@@ -1,0 +1,154 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/store/storetest"
+)
+
+func TestAdminEvents(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		base := time.Now().Add(-time.Hour)
+		for i, e := range []store.AdminEvent{
+			{Comune: "H501", EnteID: 1, Action: "user.create", Outcome: store.AdminOK, After: `{"id":1}`},
+			{Comune: "H501", EnteID: 2, Action: "user.create", Outcome: store.AdminOK},
+			{Comune: "H501", Action: "ente.create", Outcome: store.AdminDenied, ErrorCode: "forbidden"},
+			{Comune: "F205", EnteID: 1, Action: "grant.delete", Outcome: store.AdminOK},
+		} {
+			e.At, e.ActorUserID = base.Add(time.Duration(i)*time.Minute), int64(10+i)
+			if err := store.InsertAdminEvent(ctx, db.DB, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list := func(q store.AdminEventQuery) []store.AdminEvent {
+			t.Helper()
+			out, _, err := store.ListAdminEvents(ctx, db.DB, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if n := len(list(store.AdminEventQuery{})); n != 0 {
+			t.Fatalf("no scope must mean nothing, got %d", n)
+		}
+		if n := len(list(store.AdminEventQuery{Scopes: []store.Scope{{ComuneCode: "H501"}}})); n != 3 {
+			t.Fatalf("H501: %d events, want 3", n)
+		}
+		ente := list(store.AdminEventQuery{Scopes: []store.Scope{{ComuneCode: "H501", EnteID: 1}}})
+		if len(ente) != 1 || ente[0].After != `{"id":1}` {
+			t.Fatalf("H501 Ente 1: %+v", ente)
+		}
+		if n := len(list(store.AdminEventQuery{Scopes: []store.Scope{{ComuneCode: "H501"}}, Outcome: store.AdminDenied})); n != 1 {
+			t.Fatalf("denied filter: %d", n)
+		}
+		// Cursor pagination walks every event once, newest first.
+		scopes := []store.Scope{{ComuneCode: "H501"}, {ComuneCode: "F205"}}
+		var seen []int64
+		cursor := ""
+		for {
+			page, next, err := store.ListAdminEvents(ctx, db.DB, store.AdminEventQuery{Scopes: scopes, Limit: 1, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range page {
+				seen = append(seen, e.ActorUserID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(seen) != 4 || seen[0] != 13 || seen[3] != 10 {
+			t.Fatalf("pages: %v", seen)
+		}
+	})
+}
+
+func TestPolicyVersionAndQuota(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		v0, err := store.PolicyVersion(ctx, db.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1, err := store.BumpPolicyVersion(ctx, db.DB)
+		if err != nil || v1 != v0+1 {
+			t.Fatalf("bump: %d %v (was %d)", v1, err, v0)
+		}
+		day := time.Now()
+		limits := []store.QuotaLimit{{Scope: "grant:1", Limit: 5}, {Scope: "convenzione:1", Limit: 20}, {Scope: "free", Limit: 0}}
+		var mu sync.Mutex
+		allowed := 0
+		var wg sync.WaitGroup
+		for i := 0; i < 12; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				exceeded, err := store.ConsumeQuota(ctx, db.DB, day, limits)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if exceeded == "" {
+					allowed++
+				} else if exceeded != "grant:1" {
+					t.Errorf("exceeded %q", exceeded)
+				}
+			}()
+		}
+		wg.Wait()
+		if allowed != 5 {
+			t.Fatalf("%d uses allowed under a quota of 5", allowed)
+		}
+		for scope, want := range map[string]int64{"grant:1": 5, "convenzione:1": 5, "free": 0} {
+			if n, err := store.QuotaUsed(ctx, db.DB, scope, day); err != nil || n != want {
+				t.Errorf("%s used %d (%v), want %d: refused uses must not count", scope, n, err, want)
+			}
+		}
+		if n, _ := store.QuotaUsed(ctx, db.DB, "grant:1", day.AddDate(0, 0, 1)); n != 0 {
+			t.Errorf("the next day starts at %d", n)
+		}
+	})
+}
+
+func TestActiveTops(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := store.CreateComune(ctx, db.DB, &store.Comune{Code: "H501", IstatCode: "1", Name: "Roma",
+			Environment: store.EnvSimulator, OperatorMode: store.OperatorEndUser}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, name := range []string{"a", "b"} {
+			u := &store.User{Username: name, Active: true}
+			if err := store.CreateUser(ctx, db.DB, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.CreateGrant(ctx, db.DB, &store.Grant{UserID: u.ID, ComuneCode: "H501", Role: store.RoleTop}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		if err := store.SetUserActive(ctx, db.DB, ids[0], false); err != nil {
+			t.Fatal(err)
+		}
+		tops, err := store.ActiveTops(ctx, db.DB, "H501")
+		if err != nil || len(tops) != 1 || tops[0] != ids[1] {
+			t.Fatalf("active tops %v %v", tops, err)
+		}
+		g, _ := store.GrantsIn(ctx, db.DB, "H501", ids[1])
+		if len(g) != 1 || store.DeleteGrant(ctx, db.DB, g[0].ID) != nil {
+			t.Fatalf("grants %v", g)
+		}
+		if tops, _ := store.ActiveTops(ctx, db.DB, "H501"); len(tops) != 0 {
+			t.Fatalf("after delete: %v", tops)
+		}
+	})
+}

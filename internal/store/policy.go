@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// BumpPolicyVersion increments the policy version and returns the new value. Call it first in
+// a transaction that changes grants, profiles or suspensions: besides telling replicas to
+// reload, its row lock serialises such transactions on PostgreSQL, so checks like "the last
+// TOP of a Comune" read a settled state.
+func BumpPolicyVersion(ctx context.Context, db bun.IDB) (int64, error) {
+	var v int64
+	err := db.NewRaw("UPDATE policy_version SET version = version + 1 WHERE id = 1 RETURNING version").Scan(ctx, &v)
+	if err != nil {
+		return 0, classify("bump policy version", err)
+	}
+	return v, nil
+}
+
+// PolicyVersion returns the current policy version.
+func PolicyVersion(ctx context.Context, db bun.IDB) (int64, error) {
+	var v int64
+	if err := db.NewRaw("SELECT version FROM policy_version WHERE id = 1").Scan(ctx, &v); err != nil {
+		return 0, classify("policy version", err)
+	}
+	return v, nil
+}
+
+// QuotaLimit is one daily quota to consume: Scope names the counter ("grant:7",
+// "convenzione:3"), Limit is the allowed number per day (0 = unlimited, not counted).
+type QuotaLimit struct {
+	Scope string
+	Limit int
+}
+
+// GrantQuotaScope and ConvenzioneQuotaScope name the counters of a grant and a convenzione.
+func GrantQuotaScope(id int64) string       { return "grant:" + strconv.FormatInt(id, 10) }
+func ConvenzioneQuotaScope(id int64) string { return "convenzione:" + strconv.FormatInt(id, 10) }
+
+// quotaDay is the counter key of a day: its Europe/Rome date.
+func quotaDay(day time.Time) string { return Day(day).Format(time.DateOnly) }
+
+// ConsumeQuota counts one use against every limited scope on the day, atomically: when any
+// counter would pass its limit, nothing is counted and exceeded names that scope. The upsert
+// is atomic in both databases, so replicas sharing the database agree on the count.
+func ConsumeQuota(ctx context.Context, db bun.IDB, day time.Time, limits []QuotaLimit) (exceeded string, err error) {
+	d := quotaDay(day)
+	err = Tx(ctx, db, func(tx bun.Tx) error {
+		for _, l := range limits {
+			if l.Limit <= 0 {
+				continue
+			}
+			n, err := incrementQuota(ctx, tx, l.Scope, d)
+			if err != nil {
+				return err
+			}
+			if n > int64(l.Limit) {
+				exceeded = l.Scope
+				return errQuotaRollback
+			}
+		}
+		return nil
+	})
+	if err == errQuotaRollback {
+		return exceeded, nil
+	}
+	return "", err
+}
+
+// errQuotaRollback rolls the counting transaction back; never returned to callers.
+var errQuotaRollback = fmt.Errorf("store: quota exceeded")
+
+func incrementQuota(ctx context.Context, tx bun.IDB, scope, day string) (int64, error) {
+	var n int64
+	err := tx.NewRaw(`INSERT INTO quota_counters (scope, day, count) VALUES (?, ?, 1)
+		ON CONFLICT (scope, day) DO UPDATE SET count = quota_counters.count + 1 RETURNING count`, scope, day).
+		Scan(ctx, &n)
+	if err != nil {
+		return 0, classify("consume quota", err)
+	}
+	return n, nil
+}
+
+// QuotaUsed returns how many uses the scope counted on the day.
+func QuotaUsed(ctx context.Context, db bun.IDB, scope string, day time.Time) (int64, error) {
+	var n []int64
+	err := db.NewRaw("SELECT count FROM quota_counters WHERE scope = ? AND day = ?", scope, quotaDay(day)).Scan(ctx, &n)
+	if err != nil {
+		return 0, classify("quota used", err)
+	}
+	if len(n) == 0 {
+		return 0, nil
+	}
+	return n[0], nil
+}
