@@ -185,15 +185,27 @@ type runningSimulator struct {
 	server *http.Server
 }
 
-func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, box *secretbox.Box, log *slog.Logger) (*runningSimulator, error) {
-	sim, err := simulator.New(simulator.Config{
-		PublicURL: simulatorURL(cfg), Seed: cfg.SimulatorSeed, Population: cfg.SimulatorSize, Logger: log,
-	})
+// startSimulator builds the simulator, registers the configured and the database's clients,
+// runs the prepare steps, and only then serves: the first request finds every client.
+func startSimulator(ctx context.Context, cfg config.Config, db *store.DB, box *secretbox.Box, log *slog.Logger, prepare ...func(*simulator.Simulator) error) (*runningSimulator, error) {
+	simCfg, err := simulatorConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := simulator.New(simCfg)
 	if err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
+	if err := registerClientFiles(sim, cfg.SimClients); err != nil {
+		return nil, err
+	}
 	if db != nil {
 		if _, err := registerSimulatorClients(ctx, db, box, sim); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range prepare {
+		if err := p(sim); err != nil {
 			return nil, err
 		}
 	}

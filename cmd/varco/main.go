@@ -32,7 +32,7 @@ var commands = map[string]command{
 	"dev":      plain(runDev),
 	"api":      plain(runAPI),
 	"worker":   plain(runWorker),
-	"simulate": plain(runSimulate),
+	"simulate": {flags: simulateFlags},
 	"migrate":  plain(runMigrate),
 	"comune add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &comuneFlags{}

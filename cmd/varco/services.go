@@ -10,6 +10,7 @@ import (
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/secretbox"
+	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
@@ -118,11 +119,13 @@ func runSimulate(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	sim, err := startSimulator(ctx, cfg, db, box, log)
+	sim, err := startSimulator(ctx, cfg, db, box, log, func(sim *simulator.Simulator) error {
+		return printDemoClient(sim, cfg.DataDir)
+	})
 	if err != nil {
 		return err
 	}
-	log.Info("simulator listening", "url", simulatorURL(cfg), "token", sim.sim.TokenURL())
+	log.Info("simulator listening", "url", simulatorURL(cfg), "discovery", simulatorURL(cfg)+"/.well-known/varco-simulator.json")
 	<-ctx.Done()
 	sctx, cancel := shutdownCtx()
 	defer cancel()

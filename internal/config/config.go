@@ -28,6 +28,10 @@ type Config struct {
 	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on"`
 	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population"`
 	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator"`
+	SimAdminToken  string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" secret:"true"`
+	SimDailyQuota  int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)"`
+	SimFaults      string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start"`
+	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator"`
 	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" secret:"true"`
 	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`
 	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" secret:"true"`
