@@ -31,15 +31,20 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 		// Alive: the answer carries no datiDecesso, which is how a client learns "not dead".
 		return []datiSoggetto{{Generalita: fullGeneralita(p), DatiDecesso: decesso(p, ref)}}
 	case "C017":
-		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: &statoCivile{strconv.Itoa(int(p.StatoCivile))}, Matrimonio: s.matrimonio(p)}}
+		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p), Matrimonio: s.matrimonio(p)}}
 	case "C018":
-		return []datiSoggetto{{Generalita: fullGeneralita(p), Cittadinanza: []cittadinanza{{p.Cittadinanza.Nome, p.Cittadinanza.Codice}}}}
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Cittadinanza: []cittadinanza{*cittadinanzaOf(p)}}}
 	case "C019":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), InfoSoggettoEnte: inVita(p, ref)}}
 	case "C020":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p), DatiDecesso: decesso(p, ref)}}
 	case "C021":
 		return s.famiglia(p, ref)
+	case "C022":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p)}}
+	case "C023":
+		// Not a widow(er): no vedovanza block, as ANPR omits what it does not hold.
+		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p), Vedovanza: s.vedovanza(p)}}
 	case "C030":
 		return []datiSoggetto{{Identificativi: ids(p), Generalita: minimalGeneralita(p)}}
 	default: // a service added to the catalogue but not modelled yet: identity only
@@ -48,6 +53,14 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 }
 
 func ids(p *Person) *identificativi { return &identificativi{IDANPR: p.IDANPR} }
+
+func statoCivileOf(p *Person) *statoCivile {
+	return &statoCivile{StatoCivile: strconv.Itoa(int(p.StatoCivile))}
+}
+
+func cittadinanzaOf(p *Person) *cittadinanza {
+	return &cittadinanza{DescrizioneStato: p.Cittadinanza.Nome, CodiceStato: p.Cittadinanza.Codice}
+}
 
 func date(t time.Time) string { return t.Format(dateLayout) }
 
@@ -139,23 +152,59 @@ func decesso(p *Person, ref time.Time) *datiEvento {
 	return d
 }
 
-// matrimonio describes the current or last marriage, with the spouse from the family.
+// matrimonio describes the current or last marriage, with the spouse from the family. A
+// civil union is not a marriage: it has no matrimonio block.
 func (s *Simulator) matrimonio(p *Person) *matrimonio {
-	if p.DataMatrimonio.IsZero() {
+	if p.DataMatrimonio.IsZero() || civilUnion(p) {
 		return nil
 	}
-	m := &matrimonio{DatiMatrimonio: &datiEvento{DataEvento: date(p.DataMatrimonio)}}
+	m := &matrimonio{DatiMatrimonio: weddingOf(p)}
+	if o := s.spouse(p); o != nil {
+		m.Coniuge = minimalGeneralita(o)
+	}
+	return m
+}
+
+// civilUnion reports whether p's DataMatrimonio is a civil union (current or ended by death).
+func civilUnion(p *Person) bool {
+	return p.StatoCivile == StatoCivileUnitoCivilmente || p.StatoCivile == StatoCivileLiberoDecessoUnito
+}
+
+// weddingOf is the event of the marriage or union: celebrated where the couple lives.
+func weddingOf(p *Person) *datiEvento {
+	d := &datiEvento{DataEvento: date(p.DataMatrimonio)}
 	if p.Residenza.Comune != nil {
-		m.DatiMatrimonio.LuogoEvento = &luogo{Comune: comuneOf(p.Residenza.Comune)}
+		d.LuogoEvento = &luogo{Comune: comuneOf(p.Residenza.Comune)}
+	}
+	return d
+}
+
+// spouse returns the spouse or partner of p from the family record, dead or alive.
+func (s *Simulator) spouse(p *Person) *Person {
+	if p.DataMatrimonio.IsZero() {
+		return nil
 	}
 	fam := s.pop.Family(p)
 	for i := range fam {
 		o := &fam[i]
-		if o != p && (o.Legame == LegameIntestatario || o.Legame == LegameConiuge) && o.DataMatrimonio.Equal(p.DataMatrimonio) {
-			m.Coniuge = minimalGeneralita(o)
+		if o.IDANPR != p.IDANPR && (o.Legame == LegameIntestatario || o.Legame == LegameConiuge) && o.DataMatrimonio.Equal(p.DataMatrimonio) {
+			return o
 		}
 	}
-	return m
+	return nil
+}
+
+// vedovanza is the C023 block of a widow(er) whose deceased spouse is in the registry. A
+// widow(er) generated without the spouse's record (a lone intestatario) has no block, only
+// statoCivile 3: the simulator does not invent a death it cannot show elsewhere.
+func (s *Simulator) vedovanza(p *Person) *vedovanza {
+	if p.StatoCivile != StatoCivileVedovo {
+		return nil
+	}
+	if o := s.spouse(p); o != nil && o.Deceased() {
+		return &vedovanza{DatiMorteconiuge: decesso(o, o.DataDecesso)}
+	}
+	return nil
 }
 
 // famiglia is the C021 answer: the members registered and alive at ref, each with its

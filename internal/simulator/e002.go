@@ -53,6 +53,11 @@ func notFound(testo string) *koError {
 	return &koError{http.StatusNotFound, anomalia{CodiceErroreAnomalia: "EN122", TipoErroreAnomalia: "E", TestoErroreAnomalia: testo}}
 }
 
+// handleE002 is the gateway pipeline, in the real gateway's order: unknown path (404);
+// faults of the gateway itself, before any check (latency, 503, timeouts, 429
+// TooManyRequests; faults.go); the voucher; the rate limit of the purpose (429
+// LimitExceeded; quota.go); the ModI headers; then ANPR (optionally replaying an earlier
+// answer to the same idOperazioneClient; replay.go).
 func (s *Simulator) handleE002(w http.ResponseWriter, r *http.Request) {
 	govwayID := transactionID(w)
 	svc, ok := s.services[r.PathValue("name")]
@@ -60,51 +65,104 @@ func (s *Simulator) handleE002(w http.ResponseWriter, r *http.Request) {
 		s.unknownAPI(w, govwayID)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
+	// The body is read first even when a fault strikes: only once it is consumed does
+	// net/http watch the connection and cancel r.Context() when the client gives up, which
+	// is what ends a simulated timeout.
+	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	f, faulty := s.faultsFor(svc.Code)
+	if faulty && s.injectEarly(w, r, govwayID, svc.Code, f) {
+		return
+	}
+	if readErr != nil {
 		s.invalidRequest(w, govwayID, svc.Code, "Messaggio di richiesta non leggibile o più grande di 64 KiB")
 		return
 	}
-	if err := s.checkModI(r, svc, body); err != nil {
+	v, err := s.checkVoucher(r, svc)
+	if err != nil {
 		s.invalidRequest(w, govwayID, svc.Code, err.Error())
 		return
 	}
+	if (faulty && f.QuotaExhausted) || !s.quotas.take(v.purposeID, s.now()) {
+		s.limitExceeded(w, govwayID, svc.Code)
+		return
+	}
+	if err := s.checkModIHeaders(r, svc, v, body); err != nil {
+		s.invalidRequest(w, govwayID, svc.Code, err.Error())
+		return
+	}
+	key, replayable := s.replayKey(v.clientID, body)
+	if replayable {
+		if a, ok := s.replay.get(key); ok {
+			s.log.Info("e002 replayed", "govway_id", govwayID, "service", svc.Code)
+			writeBytes(w, a.status, a.contentType, a.body)
+			return
+		}
+	}
+	a := s.respond(govwayID, svc, body)
+	if replayable && a.status != http.StatusInternalServerError {
+		s.replay.put(key, a)
+	}
+	writeBytes(w, a.status, a.contentType, a.body)
+}
+
+// answerBytes is an encoded ANPR answer, kept as bytes so that it can be replayed verbatim.
+type answerBytes struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+// respond runs ANPR's application layer and encodes its answer.
+func (s *Simulator) respond(govwayID string, svc catalogue.Service, body []byte) answerBytes {
 	resp, err := s.answer(svc, body)
 	var ko *koError
 	switch {
 	case errors.As(err, &ko):
 		s.log.Info("e002 KO", "govway_id", govwayID, "service", svc.Code, "code", ko.a.CodiceErroreAnomalia)
-		writeJSON(w, ko.status, "application/problem+json", rispostaKO{s.nextOperazione(), []anomalia{ko.a}})
+		return encodeAnswer(ko.status, "application/problem+json", rispostaKO{s.nextOperazione(), []anomalia{ko.a}})
 	case err != nil:
 		s.log.Error("e002 failed", "govway_id", govwayID, "service", svc.Code, "err", err)
-		writeJSON(w, http.StatusInternalServerError, "application/problem+json", rispostaKO{s.nextOperazione(),
+		return encodeAnswer(http.StatusInternalServerError, "application/problem+json", rispostaKO{s.nextOperazione(),
 			[]anomalia{{CodiceErroreAnomalia: codeGeneric, TipoErroreAnomalia: "E", TestoErroreAnomalia: textGeneric}}})
 	default:
 		s.log.Info("e002 OK", "govway_id", govwayID, "service", svc.Code, "idOperazioneANPR", resp.IDOperazioneANPR)
-		writeJSON(w, http.StatusOK, "application/json", resp)
+		return encodeAnswer(http.StatusOK, "application/json", resp)
 	}
 }
 
-// handleStatus answers the health check with a RispostaKO-shaped body (ANPR.md §1).
+// handleStatus answers the health check with a RispostaKO-shaped body (ANPR.md §1). The
+// gateway's own faults hit it too: it crosses the same gateway.
 func (s *Simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 	govwayID := transactionID(w)
-	if _, ok := s.services[r.PathValue("name")]; !ok {
+	svc, ok := s.services[r.PathValue("name")]
+	if !ok {
 		s.unknownAPI(w, govwayID)
+		return
+	}
+	if f, faulty := s.faultsFor(svc.Code); faulty && s.injectEarly(w, r, govwayID, svc.Code, f) {
 		return
 	}
 	writeJSON(w, http.StatusOK, "application/problem+json", rispostaKO{IDOperazioneANPR: s.nextOperazione(), ListaErrori: []anomalia{}})
 }
 
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+func encodeAnswer(status int, contentType string, v any) answerBytes {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return answerBytes{http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n")}
 	}
+	return answerBytes{status, contentType, buf.Bytes()}
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	a := encodeAnswer(status, contentType, v)
+	writeBytes(w, a.status, a.contentType, a.body)
+}
+
+func writeBytes(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 func (s *Simulator) nextOperazione() string {
@@ -165,6 +223,9 @@ func validate(svc catalogue.Service, body []byte) (*query, error) {
 	if err := validateCriteri(req.CriteriRicerca); err != nil {
 		return nil, err
 	}
+	if err := validateVerifica(svc, req); err != nil {
+		return nil, err
+	}
 	return &query{req: req, refDate: ref}, nil
 }
 
@@ -206,8 +267,15 @@ func (s *Simulator) answer(svc catalogue.Service, body []byte) (*rispostaOK, err
 	if err != nil {
 		return nil, err
 	}
-	resp := &rispostaOK{IDOperazioneANPR: s.nextOperazione(), ListaAnomalie: []anomalia{}}
-	resp.ListaSoggetti.DatiSoggetto = s.build(svc, p, q.refDate)
+	resp := &rispostaOK{ListaAnomalie: []anomalia{}}
+	if svc.Verification {
+		if resp.ListaSoggetti.DatiSoggetto, err = s.verify(svc, q, p); err != nil {
+			return nil, err
+		}
+	} else {
+		resp.ListaSoggetti.DatiSoggetto = s.build(svc, p, q.refDate)
+	}
+	resp.IDOperazioneANPR = s.nextOperazione()
 	if q.req.CriteriRicerca.CodiceFiscale != "" {
 		resp.ListaAnomalie = append(resp.ListaAnomalie, anomalia{
 			CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "W", TestoErroreAnomalia: textSoloIDANPR,

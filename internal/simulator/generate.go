@@ -76,7 +76,10 @@ func (g *generator) family(size int) error {
 	head.Legame = LegameIntestatario
 	members := []Person{head}
 	if size >= 2 && g.rng.IntN(100) < 80 {
-		spouse := g.adult(!head.Female(), max(20, headAge+g.rng.IntN(11)-5), res)
+		// About 3% of couples are civil unions (same sex, stato civile 6), so that C014 has
+		// subjects to verify; the union date lives in DataMatrimonio.
+		union := g.rng.IntN(100) < 3
+		spouse := g.adult(head.Female() == union, max(20, headAge+g.rng.IntN(11)-5), res)
 		spouse.Legame = LegameConiuge
 		wedding := later(head.DataNascita, spouse.DataNascita).AddDate(22+g.rng.IntN(10), g.rng.IntN(12), 0)
 		if wedding.After(populationEpoch) {
@@ -84,6 +87,9 @@ func (g *generator) family(size int) error {
 		}
 		head.DataMatrimonio, spouse.DataMatrimonio = wedding, wedding
 		head.StatoCivile, spouse.StatoCivile = StatoCivileConiugato, StatoCivileConiugato
+		if union {
+			head.StatoCivile, spouse.StatoCivile = StatoCivileUnitoCivilmente, StatoCivileUnitoCivilmente
+		}
 		members = []Person{head, spouse}
 	} else if size >= 2 {
 		members[0].StatoCivile = []uint8{StatoCivileCelibe, StatoCivileVedovo, StatoCivileDivorziato}[g.rng.IntN(3)]
@@ -103,16 +109,21 @@ func (g *generator) family(size int) error {
 	return nil
 }
 
-// widow marks the surviving spouse when one of the couple died.
+// widow marks the surviving spouse when one of the couple died: vedovo after a marriage,
+// stato libero (7) after a civil union.
 func (g *generator) widow(m []Person) {
 	if len(m) < 2 || m[1].Legame != LegameConiuge {
 		return
 	}
+	survivor := StatoCivileVedovo
+	if m[0].StatoCivile == StatoCivileUnitoCivilmente {
+		survivor = StatoCivileLiberoDecessoUnito
+	}
 	switch {
 	case m[0].Deceased() && !m[1].Deceased():
-		m[1].StatoCivile = StatoCivileVedovo
+		m[1].StatoCivile = survivor
 	case m[1].Deceased() && !m[0].Deceased():
-		m[0].StatoCivile = StatoCivileVedovo
+		m[0].StatoCivile = survivor
 	}
 }
 

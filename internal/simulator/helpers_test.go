@@ -73,16 +73,23 @@ var (
 )
 
 // newEnv starts a simulator with clients A and B, each owning one purpose per service.
-func newEnv(tb testing.TB) *env {
+func newEnv(tb testing.TB) *env { return newEnvWith(tb, nil) }
+
+// newEnvWith is newEnv with edit applied to the Config before New.
+func newEnvWith(tb testing.TB, edit func(*Config)) *env {
 	tb.Helper()
 	testKeys()
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	clock := &testClock{}
-	sim, err := New(Config{
+	cfg := Config{
 		PublicURL: srv.URL, Seed: 42, Population: 5000, Now: clock.now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	sim, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -38,12 +38,10 @@ type voucher struct {
 	hasDigest           bool
 }
 
-// checkModI runs all gateway checks; the error text is the problem detail.
-func (s *Simulator) checkModI(r *http.Request, svc catalogue.Service, body []byte) error {
-	v, err := s.checkVoucher(r, svc)
-	if err != nil {
-		return err
-	}
+// checkModIHeaders runs the gateway checks that follow the voucher's (checkVoucher): the
+// two Agid JWS and the Digest. The error text is the problem detail. They are split from
+// the voucher check because rate limiting sits between the two (quota.go).
+func (s *Simulator) checkModIHeaders(r *http.Request, svc catalogue.Service, v voucher, body []byte) error {
 	if err := s.checkTrackingEvidence(r, svc, v); err != nil {
 		return err
 	}

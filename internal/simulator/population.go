@@ -21,6 +21,10 @@ const (
 	StatoCivileConiugato  uint8 = 2
 	StatoCivileVedovo     uint8 = 3
 	StatoCivileDivorziato uint8 = 4
+	// StatoCivileUnitoCivilmente and StatoCivileLiberoDecessoUnito (stato libero after the
+	// death of the partner of a civil union) complete the codes the population uses.
+	StatoCivileUnitoCivilmente    uint8 = 6
+	StatoCivileLiberoDecessoUnito uint8 = 7
 )
 
 // Person is one subject of the simulated registry. It is kept flat and small because a
@@ -37,7 +41,8 @@ type Person struct {
 	StatoNascita  *Stato
 	Cittadinanza  *Stato
 	Residenza     Residenza
-	// DataMatrimonio is the date of the current or last marriage; zero when never married.
+	// DataMatrimonio is the date of the current or last marriage (or civil union, when
+	// StatoCivile is 6 or 7); zero when never married.
 	DataMatrimonio time.Time
 	// DataDecesso is zero while the person is alive.
 	DataDecesso time.Time

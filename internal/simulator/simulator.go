@@ -38,6 +38,18 @@ type Config struct {
 	VoucherTTL time.Duration    // default 600s
 	Now        func() time.Time // default time.Now
 	Logger     *slog.Logger     // default slog.Default(); never given personal data
+
+	// DailyQuota is the calls per purpose per calendar day (Europe/Rome) before 429
+	// LimitExceeded; 0 = unlimited. Overridable per purpose at runtime (quota.go).
+	DailyQuota int
+	// Faults are injected from the start, by service code or "*" (faults.go); the random
+	// draws come from a source seeded with Seed.
+	Faults map[string]Faults
+	// AdminToken, when set, is the bearer token /admin/* requires; empty leaves it open.
+	AdminToken string
+	// ReplayIdempotent answers a repeated idOperazioneClient of the same client with the
+	// earlier answer (ANPR's old semantics; replay.go).
+	ReplayIdempotent bool
 }
 
 // Client is a PDND client registered with the simulator, as created in the PDND back office.
@@ -66,6 +78,12 @@ type Simulator struct {
 
 	jtis  *jtiCache
 	opSeq atomic.Uint64 // last idOperazioneANPR
+
+	quotas  *quotas
+	faultMu sync.Mutex                 // serialises writers of faults
+	faults  atomic.Pointer[faultTable] // nil when no faults: one atomic load per call
+	rng     *lockedRand
+	replay  *replayCache // nil unless Config.ReplayIdempotent
 }
 
 // purpose is a registered finalità: who owns it and which service it is for.
@@ -95,6 +113,9 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.Population < 0 {
 		return nil, fmt.Errorf("simulator: negative Population %d", cfg.Population)
 	}
+	if cfg.DailyQuota < 0 {
+		return nil, fmt.Errorf("simulator: negative DailyQuota %d", cfg.DailyQuota)
+	}
 	if cfg.Population == 0 {
 		cfg.Population = defaultPopulation
 	}
@@ -120,7 +141,15 @@ func New(cfg Config) (*Simulator, error) {
 		log:      cfg.Logger.With("component", "anpr-simulator"),
 		services: map[string]catalogue.Service{},
 		clients:  map[string]*Client{}, kids: map[string]*Client{}, purposes: map[string]purpose{},
-		jtis: newJTICache(100_000),
+		jtis:   newJTICache(100_000),
+		quotas: newQuotas(cfg.DailyQuota),
+		rng:    newLockedRand(cfg.Seed),
+	}
+	if cfg.ReplayIdempotent {
+		s.replay = newReplayCache(replayCapacity)
+	}
+	if err := s.ReplaceFaults(cfg.Faults); err != nil {
+		return nil, err
 	}
 	for _, svc := range catalogue.All() {
 		s.services[svc.Name] = svc
@@ -264,10 +293,12 @@ func (s *Simulator) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /token.oauth2", s.handleToken)
 	m.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	m.HandleFunc("GET /.well-known/varco-simulator.json", s.handleDiscovery)
 	m.HandleFunc("GET /keys/{kid}", s.handleClientKey)
 	svc := "/govway/rest/in/MinInternoPortaANPR-PDND/{name}/v1/"
 	m.HandleFunc("POST "+svc+"anpr-service-e002", s.handleE002)
 	m.HandleFunc("GET "+svc+"status", s.handleStatus)
+	s.adminRoutes(m)
 	m.HandleFunc("/", s.handleUnknown)
 	s.mux = m
 }

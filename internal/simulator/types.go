@@ -1,5 +1,7 @@
 package simulator
 
+import "encoding/json"
+
 // JSON shapes of the e002 operation, with the field names of the official OpenAPI files
 // (/work/shared/anpr-openapi) and ANPR.md §2. Every optional field is omitempty: ANPR omits
 // what it does not hold, and clients must not see empty placeholders.
@@ -8,6 +10,8 @@ type richiestaE002 struct {
 	IDOperazioneClient string          `json:"idOperazioneClient"`
 	CriteriRicerca     *criteriRicerca `json:"criteriRicerca"`
 	DatiRichiesta      *datiRichiesta  `json:"datiRichiesta"`
+	// Verifica carries the declared data of the verification services (verifica.go).
+	Verifica *verificaE002 `json:"verifica,omitempty"`
 }
 
 type criteriRicerca struct {
@@ -67,24 +71,34 @@ type datiSoggetto struct {
 	LegameSoggetto   *legameSoggetto    `json:"legameSoggetto,omitempty"`
 	StatoCivile      *statoCivile       `json:"statoCivile,omitempty"`
 	Matrimonio       *matrimonio        `json:"matrimonio,omitempty"`
+	Vedovanza        *vedovanza         `json:"vedovanza,omitempty"`
 	Cittadinanza     []cittadinanza     `json:"cittadinanza,omitempty"`
 }
 
 type generalita struct {
 	CodiceFiscale        *codiceFiscale `json:"codiceFiscale,omitempty"`
 	Cognome              string         `json:"cognome,omitempty"`
+	SenzaCognome         string         `json:"senzaCognome,omitempty"`
 	Nome                 string         `json:"nome,omitempty"`
+	SenzaNome            string         `json:"senzaNome,omitempty"`
 	Sesso                string         `json:"sesso,omitempty"`
 	DataNascita          string         `json:"dataNascita,omitempty"`
+	SenzaGiorno          string         `json:"senzaGiorno,omitempty"`
+	SenzaGiornoMese      string         `json:"senzaGiornoMese,omitempty"`
 	LuogoNascita         *luogo         `json:"luogoNascita,omitempty"`
 	SoggettoAIRE         string         `json:"soggettoAIRE,omitempty"`
 	AnnoEspatrio         string         `json:"annoEspatrio,omitempty"`
 	IDSchedaSoggettoANPR string         `json:"idSchedaSoggettoANPR,omitempty"`
+	Note                 string         `json:"note,omitempty"`
+	// IDSchedaSoggettoComune is accepted in declared data and never compared or emitted.
+	IDSchedaSoggettoComune json.RawMessage `json:"idSchedaSoggettoComune,omitempty"`
 }
 
 type codiceFiscale struct {
 	CodFiscale string `json:"codFiscale"`
 	ValiditaCF string `json:"validitaCF,omitempty"`
+	// DataAttribuzioneValidita is never emitted; it is here so declared data decodes.
+	DataAttribuzioneValidita string `json:"dataAttribuzioneValidita,omitempty"`
 }
 
 // luogo is TipoLuogoEvento / TipoLuogoNascita3000.
@@ -110,6 +124,8 @@ type localita struct {
 
 type residenza struct {
 	TipoIndirizzo           string          `json:"tipoIndirizzo,omitempty"`
+	NoteIndirizzo           string          `json:"noteIndirizzo,omitempty"`
+	Presso                  string          `json:"presso,omitempty"`
 	Indirizzo               *indirizzo      `json:"indirizzo,omitempty"`
 	LocalitaEstera          *localitaEstera `json:"localitaEstera,omitempty"`
 	DataDecorrenzaResidenza string          `json:"dataDecorrenzaResidenza,omitempty"`
@@ -118,6 +134,7 @@ type residenza struct {
 type indirizzo struct {
 	CAP          string        `json:"cap,omitempty"`
 	Comune       *comune       `json:"comune,omitempty"`
+	Frazione     string        `json:"frazione,omitempty"`
 	Toponimo     *toponimo     `json:"toponimo,omitempty"`
 	NumeroCivico *numeroCivico `json:"numeroCivico,omitempty"`
 }
@@ -125,18 +142,36 @@ type indirizzo struct {
 type toponimo struct {
 	CodSpecie             string `json:"codSpecie,omitempty"`
 	Specie                string `json:"specie,omitempty"`
+	SpecieFonte           string `json:"specieFonte,omitempty"`
+	CodToponimo           string `json:"codToponimo,omitempty"`
 	DenominazioneToponimo string `json:"denominazioneToponimo,omitempty"`
+	ToponimoFonte         string `json:"toponimoFonte,omitempty"`
 }
 
 type numeroCivico struct {
+	CodiceCivico  string         `json:"codiceCivico,omitempty"`
+	CivicoFonte   string         `json:"civicoFonte,omitempty"`
 	Numero        string         `json:"numero,omitempty"`
 	Metrico       string         `json:"metrico,omitempty"`
+	ProgSNC       string         `json:"progSNC,omitempty"`
+	Lettera       string         `json:"lettera,omitempty"`
+	Esponente1    string         `json:"esponente1,omitempty"`
+	Colore        string         `json:"colore,omitempty"`
 	CivicoInterno *civicoInterno `json:"civicoInterno,omitempty"`
 }
 
 type civicoInterno struct {
-	Scala    string `json:"scala,omitempty"`
-	Interno1 string `json:"interno1,omitempty"`
+	Corte        string `json:"corte,omitempty"`
+	Scala        string `json:"scala,omitempty"`
+	Interno1     string `json:"interno1,omitempty"`
+	EspInterno1  string `json:"espInterno1,omitempty"`
+	Interno2     string `json:"interno2,omitempty"`
+	EspInterno2  string `json:"espInterno2,omitempty"`
+	ScalaEsterna string `json:"scalaEsterna,omitempty"`
+	Secondario   string `json:"secondario,omitempty"`
+	Piano        string `json:"piano,omitempty"`
+	Nui          string `json:"nui,omitempty"`
+	Isolato      string `json:"isolato,omitempty"`
 }
 
 type localitaEstera struct {
@@ -145,6 +180,7 @@ type localitaEstera struct {
 }
 
 type indirizzoEstero struct {
+	CAP      string          `json:"cap,omitempty"`
 	Localita *localita       `json:"localita,omitempty"`
 	Toponimo *toponimoEstero `json:"toponimo,omitempty"`
 }
@@ -155,6 +191,7 @@ type toponimoEstero struct {
 }
 
 type consolato struct {
+	CodiceConsolato      string `json:"codiceConsolato,omitempty"`
 	DescrizioneConsolato string `json:"descrizioneConsolato,omitempty"`
 }
 
@@ -169,8 +206,13 @@ type infoSoggettoEnte struct {
 }
 
 type datiEvento struct {
-	DataEvento  string `json:"dataEvento,omitempty"`
-	LuogoEvento *luogo `json:"luogoEvento,omitempty"`
+	DataEvento      string `json:"dataEvento,omitempty"`
+	SenzaGiorno     string `json:"senzaGiorno,omitempty"`
+	SenzaGiornoMese string `json:"senzaGiornoMese,omitempty"`
+	LuogoEvento     *luogo `json:"luogoEvento,omitempty"`
+	// The act references are accepted in declared data and never compared or emitted.
+	AttoEvento     json.RawMessage `json:"attoEvento,omitempty"`
+	AttoEventoANPR json.RawMessage `json:"attoEventoANPR,omitempty"`
 }
 
 type legameSoggetto struct {
@@ -183,7 +225,9 @@ type legameSoggetto struct {
 // statoCivile, matrimonio and cittadinanza follow the E002 superset (ANPR.md §2.2, [S36]);
 // they are not in the two official files mirrored in /work/shared.
 type statoCivile struct {
-	StatoCivile string `json:"statoCivile"`
+	StatoCivile     string `json:"statoCivile"`
+	NoteStatoCivile string `json:"noteStatoCivile,omitempty"`
+	StatoCivileND   string `json:"statoCivileND,omitempty"`
 }
 
 type matrimonio struct {
@@ -194,4 +238,12 @@ type matrimonio struct {
 type cittadinanza struct {
 	DescrizioneStato string `json:"descrizioneStato,omitempty"`
 	CodiceStato      string `json:"codiceStato,omitempty"`
+	NoteStato        string `json:"noteStato,omitempty"`
+	DataValidita     string `json:"dataValidita,omitempty"`
+}
+
+// vedovanza is TipoVedovanza: the death of the spouse that made the subject a widow(er).
+type vedovanza struct {
+	DatiMorteconiuge           *datiEvento `json:"datiMorteconiuge,omitempty"`
+	OrdineMatrimonioPrecedente string      `json:"ordineMatrimonioPrecedente,omitempty"`
 }
