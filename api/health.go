@@ -5,11 +5,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/varco-anpr/varco/internal/errcode"
-	"github.com/varco-anpr/varco/workflows"
+	"github.com/varco-anpr/varco/internal/store"
 )
 
 func (s *Server) healthz(c *fiber.Ctx) error {
@@ -27,8 +26,8 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"], ready = "unavailable", false
-	} else if !s.searchAttributesReady(ctx) {
-		checks["temporal"], ready = "search attributes not registered yet", false
+	} else if missing, err := s.namespacesMissing(ctx); err != nil || missing > 0 {
+		checks["temporal"], ready = "namespaces of the Comuni not ready yet", false
 	}
 	if !ready {
 		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
@@ -39,18 +38,22 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
 }
 
-// searchAttributesReady tells whether the namespace maps Varco's search attributes: until
-// it does, no query workflow can start. Once true, it stays true.
-func (s *Server) searchAttributesReady(ctx context.Context) bool {
-	if s.saReady.Load() {
-		return true
-	}
-	_, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: s.Namespace, PageSize: 1, Query: workflows.ProbeQuery(),
-	})
+// namespacesMissing counts the Comuni whose namespace (with its search attributes) is not
+// ready yet: until it is, no query for that Comune can start.
+func (s *Server) namespacesMissing(ctx context.Context) (int, error) {
+	comuni, err := store.ListComuni(ctx, s.DB)
 	if err != nil {
-		return false
+		return 0, err
 	}
-	s.saReady.Store(true)
-	return true
+	ready := map[string]bool{}
+	for _, c := range s.Clients.Comuni() {
+		ready[c] = true
+	}
+	missing := 0
+	for _, c := range comuni {
+		if !ready[c.Code] {
+			missing++
+		}
+	}
+	return missing, nil
 }

@@ -81,7 +81,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set("X-Request-Id", in.RequestID)
-	res, err := s.runQuery(c.UserContext(), in)
+	tc, err := s.Clients.Client(in.Comune)
+	if err != nil {
+		return fail(errcode.UnknownComune, "no Comune "+in.Comune+" is registered in Varco")
+	}
+	res, err := s.runQuery(c.UserContext(), tc, in)
 	if err != nil {
 		return err
 	}
@@ -199,23 +203,25 @@ func referenceDay(s string, now time.Time) (string, error) {
 	return s, nil
 }
 
-// requestID is the workflow id. With an Idempotency-Key it is derived from Comune, user and
-// key, so a repeated request finds the first one's workflow; it holds no personal data.
+// requestID is the workflow id: "rq-<comune>-…". With an Idempotency-Key the rest is derived
+// from Comune, user and key, so a repeated request finds the first one's workflow. It holds
+// no personal data; the Comune in it names the namespace to look in.
 func requestID(key, comune string, userID int64) (string, error) {
+	prefix := "rq-" + strings.ToLower(comune) + "-"
 	if key == "" {
-		return "rq-" + uuid.NewString(), nil
+		return prefix + uuid.NewString(), nil
 	}
 	if !reIdempotency.MatchString(key) {
 		return "", fail(errcode.InvalidRequest, "Idempotency-Key must be 1–128 printable ASCII characters")
 	}
 	h := sha256.Sum256([]byte(comune + "\x00" + strconv.FormatInt(userID, 10) + "\x00" + key))
-	return "rq-" + hex.EncodeToString(h[:16]), nil
+	return prefix + hex.EncodeToString(h[:16]), nil
 }
 
 // runQuery starts the workflow (eagerly, on this process's worker when there is one) and waits
 // for its result until the deadline plus a margin for the audit write.
-func (s *Server) runQuery(ctx context.Context, in workflows.QueryInput) (workflows.QueryResult, error) {
-	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+func (s *Server) runQuery(ctx context.Context, tc client.Client, in workflows.QueryInput) (workflows.QueryResult, error) {
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       in.RequestID,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -226,7 +232,7 @@ func (s *Server) runQuery(ctx context.Context, in workflows.QueryInput) (workflo
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		// The same Idempotency-Key after the first request finished: its answer, no new call.
-		run, err = s.Temporal.GetWorkflow(ctx, in.RequestID, ""), nil
+		run, err = tc.GetWorkflow(ctx, in.RequestID, ""), nil
 	}
 	if err != nil {
 		s.log.Error("start query workflow", "requestId", in.RequestID, "error", err)

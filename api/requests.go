@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,10 @@ import (
 	"github.com/varco-anpr/varco/workflows"
 )
 
-var reRequestID = regexp.MustCompile(`^rq-[0-9a-f-]{32,36}$`)
+var reRequestID = regexp.MustCompile(`^rq-[a-z][0-9]{3}-[0-9a-f-]{32,36}$`)
+
+// comuneOfRequest reads the Comune out of a request id (validated by reRequestID).
+func comuneOfRequest(id string) string { return strings.ToUpper(id[3:7]) }
 
 // RequestOutcome is GET /api/v1/requests/{id}: the audited outcome, and for its author the
 // data of a successful request (so a client that got 504 can still collect its answer).
@@ -73,10 +77,14 @@ func (s *Server) mayRead(ctx context.Context, userID int64, rec *store.AuditReco
 
 // attachResult adds the workflow's answer while Temporal still retains it.
 func (s *Server) attachResult(ctx context.Context, id string, out *RequestOutcome) {
+	tc, err := s.Clients.Client(comuneOfRequest(id))
+	if err != nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var res workflows.QueryResult
-	if err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, &res); err == nil {
+	if err := tc.GetWorkflow(ctx, id, "").Get(ctx, &res); err == nil {
 		out.Soggetti, out.Anomalie = res.Soggetti, res.Anomalie
 	}
 }
@@ -84,9 +92,13 @@ func (s *Server) attachResult(ctx context.Context, id string, out *RequestOutcom
 // pending answers for a request whose audit is not written yet: 202 to its author while the
 // workflow runs, 404 to everyone else.
 func (s *Server) pending(c *fiber.Ctx, id string, who caller) error {
+	tc, err := s.Clients.Client(comuneOfRequest(id))
+	if err != nil {
+		return fail(errcode.RequestNotFound, "no such request")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	desc, err := s.Temporal.DescribeWorkflowExecution(ctx, id, "")
+	desc, err := tc.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
 		return fail(errcode.RequestNotFound, "no such request")
 	}

@@ -6,12 +6,12 @@ package api
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/store"
@@ -21,6 +21,12 @@ import (
 // maxBody bounds every request body: a query is a few hundred bytes.
 const maxBody = 64 * 1024
 
+// Clients gives the Temporal client of a Comune's namespace (workers.Manager).
+type Clients interface {
+	Client(comune string) (client.Client, error)
+	Comuni() []string
+}
+
 // Scoper tells which audit records a user may read (rbac.Authorizer).
 type Scoper interface {
 	AuditScopes(ctx context.Context, userID int64) ([]store.Scope, error)
@@ -28,8 +34,14 @@ type Scoper interface {
 
 // Deps are what the API needs; cmd/varco wires them.
 type Deps struct {
-	DB             *store.DB
-	Temporal       client.Client
+	DB       *store.DB
+	Temporal client.Client // the connection, for health checks
+	Clients  Clients       // one client per Comune namespace
+	// Codec decrypts payloads for the Web UI's codec endpoint; UIOrigin is the Web UI's
+	// origin (CORS) and UIURL where the sign-in page sends people afterwards.
+	Codec          converter.PayloadCodec
+	UIOrigin       string
+	UIURL          string
 	Authz          Scoper
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
@@ -44,9 +56,8 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	app     *fiber.App
-	log     *slog.Logger
-	saReady atomic.Bool
+	app *fiber.App
+	log *slog.Logger
 }
 
 // New builds the Fiber app with every route registered.
@@ -82,6 +93,10 @@ func (s *Server) routes() {
 	v1.Post("/auth/token", authn.token)
 	v1.Post("/auth/refresh", authn.refresh)
 	v1.Post("/auth/logout", s.authenticate, authn.logout)
+	v1.Post("/auth/session", s.authenticate, s.startBrowserSession)
+	v1.Delete("/auth/session", s.endBrowserSession)
+	s.app.Get("/login", s.login)
+	s.codecRoutes()
 	v1.Post("/anpr/:service", s.authenticate, s.query)
 	v1.Get("/requests/:id", s.authenticate, s.request)
 	v1.Get("/audit", s.authenticate, s.audit)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/api"
@@ -33,7 +32,7 @@ type stack struct {
 	sim      *http.Server
 	temporal *devtemporal.Server
 	client   client.Client
-	worker   worker.Worker
+	manager  *workers.Manager
 	api      *api.Server
 	seeded   bool
 	// simEndpoints are the simulator's PDND and ANPR endpoints.
@@ -41,6 +40,7 @@ type stack struct {
 	keys         keys
 	simulator    *simulator.Simulator
 	stopWatch    context.CancelFunc
+	stopFollow   context.CancelFunc
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -101,32 +101,45 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	}
 	s.sim, s.simulator = sim.server, sim.sim
 	s.simEndpoints = simulatorEndpoints(cfg)
-	if err := s.startTemporal(ctx, cfg, k, log); err != nil {
+	comuni, err := comuneCodes(ctx, s.db)
+	if err != nil {
+		return s, err
+	}
+	if err := s.startTemporal(ctx, cfg, k, comuni, log); err != nil {
 		return s, err
 	}
 	acts, err := newActivities(cfg, s.db, az, k, log)
 	if err != nil {
 		return s, err
 	}
-	s.worker = workers.New(s.client, acts)
-	if err := s.worker.Start(); err != nil {
-		return s, fmt.Errorf("start worker: %w", err)
+	s.manager = &workers.Manager{Base: s.client, Options: clientOptions(cfg, k, log), Activities: acts, Log: log}
+	if err := s.manager.Ensure(ctx, comuni...); err != nil {
+		return s, err
 	}
+	s.stopFollow = followComuni(s.manager, s.db)
 	s.api = api.New(api.Deps{
-		DB: s.db, Temporal: s.client, Authz: az, Tokens: k.tokens, Logger: log,
+		DB: s.db, Temporal: s.client, Clients: s.manager, Authz: az, Tokens: k.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
+		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg),
 	})
 	return s, nil
 }
 
-func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) error {
+func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, comuni []string, log *slog.Logger) error {
+	// One namespace per Comune (the first is the Web UI's default), plus the system one.
+	namespaces := make([]string, 0, len(comuni)+1)
+	for _, c := range comuni {
+		namespaces = append(namespaces, workflows.Namespace(c))
+	}
+	namespaces = append(namespaces, cfg.Namespace)
 	host, portStr, _ := net.SplitHostPort(cfg.TemporalAddr)
 	port, _ := strconv.Atoi(portStr)
 	srv, err := devtemporal.Start(devtemporal.Options{
 		IP: host, Port: port, UIPort: cfg.TemporalUIPort,
 		DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
-		Namespaces:       []string{cfg.Namespace},
+		Namespaces:       namespaces,
 		SearchAttributes: workflows.SearchAttributeNames(),
+		CodecEndpoint:    "http://" + cfg.APIAddr + "/codec",
 		Logger:           log,
 	})
 	if err != nil {
@@ -150,8 +163,11 @@ func (s *stack) stop(log *slog.Logger) {
 			log.Warn("api shutdown", "error", err)
 		}
 	}
-	if s.worker != nil {
-		s.worker.Stop()
+	if s.stopFollow != nil {
+		s.stopFollow()
+	}
+	if s.manager != nil {
+		s.manager.Stop()
 	}
 	if s.client != nil {
 		s.client.Close()

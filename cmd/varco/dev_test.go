@@ -169,7 +169,7 @@ func TestDevEndToEnd(t *testing.T) {
 
 	// → workflow completed with its search attributes, payloads not readable in history
 	assertWorkflow(t, cfg, reqID)
-	replayAndKeep(t, cfg, s.client, reqID, "anprquery_ok")
+	replayAndKeep(t, cfg, nsClient(t, s, "H501"), reqID, "anprquery_ok")
 
 	// GET /requests/{id}: author sees the data, the TOP the outcome only
 	r := call(t, "GET", url+"/api/v1/requests/"+reqID, op, nil)
@@ -214,7 +214,7 @@ func assertStoredAudit(t *testing.T, db *store.DB, reqID string) {
 func assertWorkflow(t *testing.T, cfg config.Config, reqID string) {
 	t.Helper()
 	ctx := context.Background()
-	plain, err := client.Dial(client.Options{HostPort: cfg.TemporalAddr, Namespace: cfg.Namespace, Logger: nopLogger{}})
+	plain, err := client.Dial(client.Options{HostPort: cfg.TemporalAddr, Namespace: workflows.Namespace("H501"), Logger: nopLogger{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestDevErrors(t *testing.T) {
 		{"bad token", "C020", "abc.def.ghi", valid, 401, "unauthorized", false},
 		{"user without the right", "C020", top, valid, 403, "forbidden", true},
 		{"comune without grant", "C020", op, `{"comune":"F205","criteria":{}}`, 400, "invalid_request", false},
-		{"other comune", "C020", op, `{"comune":"F205","criteri":{"idANPR":"AF41450AS"},"motivo":"x"}`, 403, "forbidden", true},
+		{"comune not in Varco", "C020", op, `{"comune":"F205","criteri":{"idANPR":"AF41450AS"},"motivo":"x"}`, 404, "unknown_comune", false},
 		{"oversized body", "C020", op, `{"motivo":"` + strings.Repeat("a", 70000) + `"}`, 413, "payload_too_large", false},
 	}
 	// Real histories of these paths are replayed, and kept in workflows/testdata.
@@ -312,7 +312,7 @@ func TestDevErrors(t *testing.T) {
 			}
 			id, _ := a.body["requestId"].(string)
 			if h := histories[tc.name]; h != "" {
-				replayAndKeep(t, cfg, s.client, id, h)
+				replayAndKeep(t, cfg, nsClient(t, s, "H501"), id, h)
 			}
 			if tc.audited {
 				if _, err := store.GetAudit(context.Background(), s.db, id); err != nil {
@@ -369,4 +369,14 @@ func TestDevIdempotencyAndRestart(t *testing.T) {
 func testConfigKeepDir(t *testing.T, old config.Config) config.Config {
 	cfg := testConfig(t, old.DataDir)
 	return cfg
+}
+
+// nsClient is the stack's client of a Comune's namespace.
+func nsClient(t *testing.T, s *stack, comune string) client.Client {
+	t.Helper()
+	c, err := s.manager.Client(comune)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/secretbox"
@@ -66,9 +67,15 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer b.close()
+	m, stop, err := manage(ctx, cfg, b, nil, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	srv := api.New(api.Deps{
-		DB: b.db, Temporal: b.client, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
+		DB: b.db, Temporal: b.client, Clients: m, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
+		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg),
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()
@@ -83,28 +90,41 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 }
 
-// runWorker runs the AnprQuery worker until interrupted.
+// runWorker runs a worker on every Comune's namespace until interrupted.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	b, err := openBackends(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	if err := workers.EnsureSearchAttributes(ctx, b.client, cfg.Namespace); err != nil {
-		return err
-	}
 	acts, err := newActivities(cfg, b.db, b.az, b.keys, log)
 	if err != nil {
 		return err
 	}
-	w := workers.New(b.client, acts)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	_, stop, err := manage(ctx, cfg, b, acts, log)
+	if err != nil {
+		return err
 	}
-	log.Info("worker polling", "taskQueue", workflows.TaskQueue, "namespace", cfg.Namespace)
+	log.Info("worker polling", "taskQueue", workflows.TaskQueue)
 	<-ctx.Done()
-	w.Stop()
+	stop()
 	return nil
+}
+
+// manage prepares every Comune's namespace (and, with activities, its worker) and follows
+// the Comuni added later; stop ends both.
+func manage(ctx context.Context, cfg config.Config, b *backends, acts *activities.Activities, log *slog.Logger) (*workers.Manager, func(), error) {
+	comuni, err := comuneCodes(ctx, b.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &workers.Manager{Base: b.client, Options: clientOptions(cfg, b.keys, log), Activities: acts, Log: log}
+	if err := m.Ensure(ctx, comuni...); err != nil {
+		m.Stop()
+		return nil, nil, err
+	}
+	stopFollow := followComuni(m, b.db)
+	return m, func() { stopFollow(); m.Stop() }, nil
 }
 
 // runSimulate serves the ANPR/PDND simulator alone. Comuni of the "simulator" environment in

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -21,6 +22,7 @@ import (
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workers"
 )
 
 // keys are the decoded secrets of the configuration.
@@ -80,17 +82,34 @@ func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB,
 // dialTemporal connects with the encrypting data converter: nothing this client sends or
 // reads is stored in clear in Temporal.
 func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) (client.Client, error) {
-	quiet := slog.New(log.Handler()).With("component", "temporal-sdk")
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:      cfg.TemporalAddr,
-		Namespace:     cfg.Namespace,
-		DataConverter: k.codec.DataConverter(),
-		Logger:        tlog.NewStructuredLogger(levelAtLeast(quiet, slog.LevelWarn)),
-	})
+	c, err := client.DialContext(ctx, clientOptions(cfg, k, log))
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddr, err)
 	}
 	return c, nil
+}
+
+// clientOptions are every Temporal client's options: the encrypting converter and a quiet
+// logger. Namespace clients copy them.
+func clientOptions(cfg config.Config, k keys, log *slog.Logger) client.Options {
+	quiet := slog.New(log.Handler()).With("component", "temporal-sdk")
+	return client.Options{
+		HostPort:      cfg.TemporalAddr,
+		Namespace:     cfg.Namespace,
+		DataConverter: k.codec.DataConverter(),
+		Logger:        tlog.NewStructuredLogger(levelAtLeast(quiet, slog.LevelWarn)),
+	}
+}
+
+// uiURL is the Temporal Web UI's address: configured, or the embedded one of `varco dev`.
+func uiURL(cfg config.Config) string {
+	if cfg.TemporalUIURL != "" {
+		return strings.TrimSuffix(cfg.TemporalUIURL, "/")
+	}
+	if cfg.TemporalUIPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", cfg.TemporalUIPort)
 }
 
 // simulatorURL is where the simulator answers, as configured.
@@ -150,6 +169,26 @@ func watchPolicy(az *rbac.Authorizer, log *slog.Logger) context.CancelFunc {
 			}
 		})
 	}()
+	return cancel
+}
+
+// comuneCodes lists the Comuni registered in Varco.
+func comuneCodes(ctx context.Context, db *store.DB) ([]string, error) {
+	comuni, err := store.ListComuni(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("list comuni: %w", err)
+	}
+	codes := make([]string, len(comuni))
+	for i, c := range comuni {
+		codes[i] = c.Code
+	}
+	return codes, nil
+}
+
+// followComuni prepares the namespace (and worker) of Comuni added while running.
+func followComuni(m *workers.Manager, db *store.DB) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	go m.Follow(ctx, 5*time.Second, func(ctx context.Context) ([]string, error) { return comuneCodes(ctx, db) })
 	return cancel
 }
 

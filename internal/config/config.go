@@ -24,7 +24,8 @@ type Config struct {
 	APIAddr        string        `flag:"api-addr" help:"address the HTTP API listens on"`
 	TemporalAddr   string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)"`
 	TemporalUIPort int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)"`
-	Namespace      string        `flag:"namespace" help:"Temporal namespace"`
+	Namespace      string        `flag:"namespace" help:"Temporal system namespace (each Comune has its own, comune-<code>)"`
+	TemporalUIURL  string        `flag:"temporal-ui-url" help:"URL of the Temporal Web UI, allowed to call the codec endpoint (dev: derived from temporal-ui-port)"`
 	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on"`
 	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population"`
 	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator"`

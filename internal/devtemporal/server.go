@@ -241,6 +241,8 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), 2048)
 	set(dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(), 100)
 	set(dynamicconfig.EnableEagerWorkflowStart.Key(), true)
+	// A Comune added while running gets its namespace within a second, not ten.
+	set(dynamicconfig.NamespaceCacheRefreshInterval.Key(), time.Second)
 	return dc
 }
 

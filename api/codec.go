@@ -1,0 +1,94 @@
+package api
+
+import (
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+// The codec endpoint lets the Temporal Web UI show a workflow's decrypted inputs and results
+// to the people entitled to them: a signed-in TOP or ADMIN of the namespace's Comune. The UI
+// calls {endpoint}/decode with the namespace in X-Namespace and, with "include credentials",
+// the session cookie set by /api/v1/auth/session. Everyone else sees encrypted payloads.
+
+// roler tells a user's roles in a Comune (rbac.Authorizer).
+type roler interface {
+	Roles(userID int64, comune string) []string
+}
+
+func (s *Server) codecRoutes() {
+	g := s.app.Group("/codec", s.codecCORS)
+	g.Post("/decode", s.sessionCookie, s.authenticate, s.codecDecode)
+	g.Post("/encode", s.sessionCookie, s.authenticate, s.codecEncode)
+}
+
+// codecCORS admits the Web UI's origin, with credentials, and answers its preflights.
+func (s *Server) codecCORS(c *fiber.Ctx) error {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin != "" && origin == s.UIOrigin {
+		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
+		c.Set(fiber.HeaderAccessControlAllowCredentials, "true")
+		c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type, X-Namespace, Authorization")
+		c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
+		c.Set(fiber.HeaderVary, fiber.HeaderOrigin)
+	}
+	if c.Method() == fiber.MethodOptions {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Next()
+}
+
+// codecAllowed checks the caller against the namespace's Comune: 404 for a namespace that
+// is not a Comune's, 403 for a Comune where the caller is neither TOP nor ADMIN.
+func (s *Server) codecAllowed(c *fiber.Ctx) error {
+	comune, ok := workflows.ComuneOfNamespace(c.Get("X-Namespace"))
+	if !ok {
+		return fail(errcode.NotFound, "X-Namespace must name a Comune's namespace, e.g. comune-h501")
+	}
+	r, ok := s.Authz.(roler)
+	if !ok {
+		return fail(errcode.Forbidden, "roles are not available")
+	}
+	roles := r.Roles(callerOf(c).UserID, comune)
+	if !slices.Contains(roles, "TOP") && !slices.Contains(roles, "ADMIN") {
+		return fail(errcode.Forbidden, "only a TOP or ADMIN of "+comune+" may read its workflows' payloads")
+	}
+	return nil
+}
+
+func (s *Server) codecDecode(c *fiber.Ctx) error {
+	return s.codecApply(c, s.Codec.Decode)
+}
+
+func (s *Server) codecEncode(c *fiber.Ctx) error {
+	return s.codecApply(c, s.Codec.Encode)
+}
+
+func (s *Server) codecApply(c *fiber.Ctx, f func([]*commonpb.Payload) ([]*commonpb.Payload, error)) error {
+	if s.Codec == nil {
+		return fail(errcode.NotFound, "no codec is configured")
+	}
+	if err := s.codecAllowed(c); err != nil {
+		return err
+	}
+	var in commonpb.Payloads
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(c.Body(), &in); err != nil {
+		return fail(errcode.InvalidRequest, "the body must be {\"payloads\":[…]} as the Temporal codec protocol says")
+	}
+	out, err := f(in.GetPayloads())
+	if err != nil {
+		return fail(errcode.InvalidRequest, "the payloads could not be processed with this installation's keys")
+	}
+	b, err := protojson.Marshal(&commonpb.Payloads{Payloads: out})
+	if err != nil {
+		return err
+	}
+	s.log.Info("codec", "op", c.Path(), "namespace", c.Get("X-Namespace"), "user", callerOf(c).UserID, "payloads", len(out))
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
+}

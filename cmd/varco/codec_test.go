@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	commonpb "go.temporal.io/api/common/v1"
+
+	"github.com/varco-anpr/varco/rbac"
+)
+
+// TestCodecEndpoint: the Web UI's codec endpoint decrypts a Comune's payloads for its TOP
+// (bearer or the browser session cookie) and for nobody else.
+func TestCodecEndpoint(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.TemporalUIURL = "http://127.0.0.1:8233"
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	az := s.api.Authz.(*rbac.Authorizer)
+	e := &adminEnv{t: t, s: s, url: url, az: az}
+	e.addComuneB()
+	op := login(t, url, "demo-operatore")
+	a := call(t, "POST", url+"/api/v1/anpr/C020", op, query("AF41450AS"))
+	if a.status != 200 {
+		t.Fatalf("query: %d %s", a.status, a.raw)
+	}
+	id := a.body["requestId"].(string)
+
+	// The workflow's input, as stored: encrypted.
+	h := rawHistory(t, nsClient(t, s, "H501"), id)
+	var input *commonpb.Payloads
+	for _, ev := range h.Events {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
+			input = ev.GetWorkflowExecutionStartedEventAttributes().GetInput()
+		}
+	}
+	body, _ := protojson.Marshal(input)
+	if !strings.Contains(string(body), base64.StdEncoding.EncodeToString([]byte("binary/encrypted"))) {
+		t.Fatalf("the stored input is not encrypted: %s", body)
+	}
+
+	topA := login(t, url, "demo-top")
+	topB := login(t, url, "top-f205")
+	admin := login(t, url, "demo-admin")
+	decode := func(token, ns, cookie string) answer {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url+"/codec/decode", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Namespace", ns)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return answer{status: resp.StatusCode, raw: raw, header: resp.Header}
+	}
+	decodedHas := func(a answer) bool {
+		var out commonpb.Payloads
+		if protojson.Unmarshal(a.raw, &out) != nil || len(out.Payloads) == 0 {
+			return false
+		}
+		return strings.Contains(string(out.Payloads[0].Data), "AF41450AS")
+	}
+	cases := []struct {
+		name   string
+		token  string
+		ns     string
+		status int
+	}{
+		{"TOP of the Comune", topA, "comune-h501", 200},
+		{"ADMIN of the Comune", admin, "comune-h501", 200},
+		{"TOP of another Comune", topB, "comune-h501", 403},
+		{"AUTORIZZATO", op, "comune-h501", 403},
+		{"not a Comune namespace", topA, "default", 404},
+		{"no credentials", "", "comune-h501", 401},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := decode(tc.token, tc.ns, "")
+			if a.status != tc.status {
+				t.Fatalf("got %d %s, want %d", a.status, a.raw, tc.status)
+			}
+			if (tc.status == 200) != decodedHas(a) {
+				t.Fatalf("decoded=%v for status %d", decodedHas(a), a.status)
+			}
+		})
+	}
+
+	// The browser path: token → session cookie → the UI's credentialed call.
+	sess := call(t, "POST", url+"/api/v1/auth/session", topA, nil)
+	if sess.status != 204 {
+		t.Fatalf("session: %d %s", sess.status, sess.raw)
+	}
+	cookie := strings.Split(sess.header.Get("Set-Cookie"), ";")[0]
+	if !strings.HasPrefix(cookie, "varco_session=") || !strings.Contains(strings.ToLower(sess.header.Get("Set-Cookie")), "httponly") {
+		t.Fatalf("cookie %q", sess.header.Get("Set-Cookie"))
+	}
+	if a := decode("", "comune-h501", cookie); a.status != 200 || !decodedHas(a) {
+		t.Fatalf("cookie decode: %d %s", a.status, a.raw)
+	}
+	// The cookie never stands in for the header on routes that change state.
+	if a := callWithCookie(t, "POST", url+"/api/v1/anpr/C020", cookie, query("AF41450AS")); a.status != 401 {
+		t.Fatalf("cookie accepted on a query: %d", a.status)
+	}
+	// CORS preflight from the Web UI's origin.
+	req, _ := http.NewRequest("OPTIONS", url+"/codec/decode", nil)
+	req.Header.Set("Origin", "http://127.0.0.1:8233")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "http://127.0.0.1:8233" ||
+		resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func callWithCookie(t *testing.T, method, url, cookie string, body any) answer {
+	t.Helper()
+	return call(t, method, url, "", body, "Cookie", cookie)
+}
