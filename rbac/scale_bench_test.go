@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
+	"strconv"
 	"slices"
 	"sync"
 	"testing"
@@ -22,10 +24,19 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkScale -benchtime 20x -timeout 30m ./rbac/
 const (
-	scaleComuni = 100
-	scaleUsers  = 10_000 // per Comune
-	scaleEnti   = 10     // per Comune
+	scaleUsers = 10_000 // per Comune
+	scaleEnti  = 10     // per Comune
 )
+
+// scaleComuni is 100; VARCO_SCALE_COMUNI makes it smaller for a quick look at decisions.
+var scaleComuni = envInt("VARCO_SCALE_COMUNI", 100)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 var (
 	scaleOnce sync.Once
@@ -38,7 +49,13 @@ func scaleComune(i int) string { return fmt.Sprintf("Z%03d", i) }
 // enforcer, and the facts are exactly those AddGrant writes.
 func scaleWorld(b *testing.B) *store.DB {
 	scaleOnce.Do(func() {
-		scaleDB = storetest.SQLite(b)
+		// PostgreSQL is where a policy of this size lives in production; VARCO_SCALE_DB=sqlite
+		// measures the embedded default instead.
+		if os.Getenv("VARCO_SCALE_DB") == "sqlite" {
+			scaleDB = storetest.SQLite(b)
+		} else {
+			scaleDB = storetest.Postgres(b)
+		}
 		ctx := context.Background()
 		start := time.Now()
 		for c := range scaleComuni {
@@ -48,7 +65,7 @@ func scaleWorld(b *testing.B) *store.DB {
 				b.Fatal(err)
 			}
 		}
-		b.Logf("built %d Comuni × %d users of policy in %v", scaleComuni, scaleUsers, time.Since(start))
+		b.Logf("built %d Comuni × %d users of policy on %s in %v", scaleComuni, scaleUsers, scaleDB.Kind, time.Since(start))
 	})
 	return scaleDB
 }
@@ -76,24 +93,24 @@ func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	b.Run("load-one-comune", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := NewForComuni(ctx, db, scaleComune(50)); err != nil {
+			if _, err := NewForComuni(ctx, db, scaleComune(scaleComuni/2)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("decide-one-comune-loaded", func(b *testing.B) {
-		az, err := NewForComuni(ctx, db, scaleComune(50))
+		az, err := NewForComuni(ctx, db, scaleComune(scaleComuni/2))
 		if err != nil {
 			b.Fatal(err)
 		}
-		decide(b, az, 50)
+		decide(b, az, scaleComuni/2)
 	})
 	b.Run("decide-all-comuni-loaded", func(b *testing.B) {
 		az, err := New(ctx, db)
 		if err != nil {
 			b.Fatal(err)
 		}
-		decide(b, az, 50)
+		decide(b, az, scaleComuni/2)
 	})
 }
 

@@ -22,14 +22,32 @@ func InsertCasbinRules(ctx context.Context, db bun.IDB, rules []CasbinRule) erro
 // Comune of g and g2 rules) is one of them.
 func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRule, error) {
 	var out []CasbinRule
-	sel := db.NewSelect().Model(&out).OrderExpr("id ASC")
-	if len(domains) > 0 {
-		sel = sel.Where("v2 IN (?)", bun.In(domains))
+	sel := db.NewSelect().Model(&out)
+	switch len(domains) {
+	case 0:
+		sel = sel.OrderExpr("id ASC")
+	case 1:
+		// Equality lets the (v2) index serve both the filter and the order (its entries are
+		// sorted by v2, then id); with IN and ORDER BY id, SQLite preferred scanning the whole
+		// table in id order — 280 ms for one Comune among 100 × 10,000 users.
+		sel = sel.Where("v2 = ?", domains[0]).OrderExpr("v2, id")
+	default:
+		sel = sel.Where("v2 IN (?)", bun.In(domains)).OrderExpr("v2, id")
 	}
-	if err := sel.Scan(ctx); err != nil {
+	// Scanned by hand: bun's reflection-based scan was most of the load time at 40,000 rules.
+	rows, err := sel.Column("id", "ptype", "v0", "v1", "v2", "v3", "v4", "v5").Rows(ctx)
+	if err != nil {
 		return nil, classify("casbin rules", err)
 	}
-	return out, nil
+	defer rows.Close()
+	for rows.Next() {
+		var r CasbinRule
+		if err := rows.Scan(&r.ID, &r.PType, &r.V0, &r.V1, &r.V2, &r.V3, &r.V4, &r.V5); err != nil {
+			return nil, classify("casbin rules", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("casbin rules", rows.Err())
 }
 
 // DeleteCasbinRules deletes the rules of ptype whose values, from field index fieldIndex on,
