@@ -61,4 +61,13 @@ type Activities struct {
 	Audit      AuditWriter
 	Directory  Directory
 	SubjectKey []byte // key of the subject hash kept in the audit
+	Retention  Purger // the audit's retention purge (system namespace only)
+	// Sealer encrypts the subject's identifier kept in the audit (secretbox.Box); nil keeps
+	// only the hash.
+	Sealer Sealer
+}
+
+// Sealer encrypts a value for a purpose (secretbox.Box).
+type Sealer interface {
+	Seal(purpose string, plain []byte) (string, error)
 }

@@ -2,11 +2,9 @@ package activities
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -34,7 +32,13 @@ func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) er
 		CorrelationID:       in.Trace.CorrelationID,
 		DurationMS:          in.DurationMS,
 		SubjectHash:         SubjectHash(a.SubjectKey, subject(in)),
+		SubjectHashCF:       subjectHashCF(a.SubjectKey, in),
 	}
+	sealed, err := a.sealSubject(in)
+	if err != nil {
+		return fmt.Errorf("write audit %s: %w", in.RequestID, err)
+	}
+	rec.SubjectSealed = sealed
 	if _, err := a.Audit.InsertAudit(ctx, rec); err != nil {
 		return fmt.Errorf("write audit %s: %w", in.RequestID, err)
 	}
@@ -50,17 +54,42 @@ func subject(in workflows.AuditInput) workflows.Criteria {
 	return in.Criteria
 }
 
+// subjectHashCF is the codice fiscale's hash when SubjectHash hashed the idANPR the call
+// resolved from it: a search by codice fiscale must still find this record, and the idANPR's
+// hash cannot be derived from the codice fiscale.
+func subjectHashCF(key []byte, in workflows.AuditInput) string {
+	if in.SubjectIDANPR == "" || in.Criteria.CodiceFiscale == "" {
+		return ""
+	}
+	return auditlog.SubjectHashCF(key, in.Criteria.CodiceFiscale)
+}
+
+// SubjectPurpose binds a sealed audit subject to its Comune.
+func SubjectPurpose(comune string) string { return "audit-subject:" + comune }
+
+// sealSubject encrypts the identifier SubjectHash hashed (idANPR when known, else the codice
+// fiscale); "" without a Sealer or a subject.
+func (a *Activities) sealSubject(in workflows.AuditInput) (string, error) {
+	s := subject(in)
+	id := s.IDANPR
+	if id == "" {
+		id = s.CodiceFiscale
+	}
+	if a.Sealer == nil || id == "" {
+		return "", nil
+	}
+	sealed, err := a.Sealer.Seal(SubjectPurpose(in.Comune), []byte(id))
+	if err != nil {
+		return "", fmt.Errorf("seal subject: %w", err)
+	}
+	return sealed, nil
+}
+
 // SubjectHash is the keyed hash of the subject's identifier kept in the audit, so that a TOP
 // can ask "who looked up this person?" without the audit holding the identifier in clear.
 func SubjectHash(key []byte, c workflows.Criteria) string {
-	id := "idANPR:" + c.IDANPR
-	if c.IDANPR == "" {
-		id = "cf:" + c.CodiceFiscale
+	if c.IDANPR != "" {
+		return auditlog.SubjectHashIDANPR(key, c.IDANPR)
 	}
-	if id == "cf:" {
-		return ""
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	return hex.EncodeToString(m.Sum(nil))
+	return auditlog.SubjectHashCF(key, c.CodiceFiscale)
 }

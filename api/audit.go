@@ -2,10 +2,13 @@ package api
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/varco-anpr/varco/internal/auditlog"
+	"github.com/varco-anpr/varco/internal/codicefiscale"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
 )
@@ -31,6 +34,9 @@ type AuditItem struct {
 	GovWayTransactionID string    `json:"govwayTransactionId,omitempty"`
 	VoucherJTI          string    `json:"voucherJti,omitempty"`
 	CorrelationID       string    `json:"correlationId,omitempty"`
+	// Seq and Hash place the record in its Comune's hash chain (GET /api/v1/audit/verify).
+	Seq  int64  `json:"seq,omitempty"`
+	Hash string `json:"hash,omitempty"`
 }
 
 func auditItem(r *store.AuditRecord) AuditItem {
@@ -40,6 +46,7 @@ func auditItem(r *store.AuditRecord) AuditItem {
 		HTTPStatus: r.HTTPStatus, ErrorCode: r.ErrorCode, Reason: r.Reason, Workstation: r.Workstation,
 		DurationMS: r.DurationMS, IDOperazioneClient: r.IDOperazioneClient, IDOperazioneANPR: r.IDOperazioneANPR,
 		GovWayTransactionID: r.GovWayTransactionID, VoucherJTI: r.VoucherJTI, CorrelationID: r.CorrelationID,
+		Seq: r.Seq, Hash: r.Hash,
 	}
 }
 
@@ -56,6 +63,9 @@ func (s *Server) audit(c *fiber.Ctx) error {
 	}
 	q, err := auditQuery(c)
 	if err != nil {
+		return err
+	}
+	if err := s.resolveSubject(c, &q); err != nil {
 		return err
 	}
 	q.Scopes = scopes
@@ -93,7 +103,59 @@ func auditQuery(c *fiber.Ctx) (store.AuditQuery, error) {
 	if q.To, err = optTime(c, "to"); err != nil {
 		return q, err
 	}
+	if c.Query("subject") != "" {
+		if _, _, err := parseSubject(c.Query("subject")); err != nil {
+			return q, err
+		}
+		// Fail closed: a handler that forgets resolveSubject matches nothing rather than
+		// ignoring the filter and answering with everyone's records.
+		q.Subject = subjectUnresolved
+	}
 	return q, nil
+}
+
+// subjectUnresolved is no hex hash, so it matches no record.
+const subjectUnresolved = "unresolved"
+
+// resolveSubject turns the subject parameter into its keyed hash. Every handler taking the
+// /audit filters calls it after auditQuery. A codice fiscale is matched through its own hash,
+// which the audit keeps in subject_hash (the call never resolved an idANPR) or subject_hash_cf
+// (it did): see docs/audit.md for what a search by codice fiscale cannot find.
+func (s *Server) resolveSubject(c *fiber.Ctx, q *store.AuditQuery) error {
+	raw := c.Query("subject")
+	if raw == "" {
+		return nil
+	}
+	id, isCF, err := parseSubject(raw)
+	if err != nil {
+		return err
+	}
+	if len(s.SubjectKey) == 0 {
+		return fail(errcode.Unavailable, "the subject search is not configured")
+	}
+	if isCF {
+		q.Subject = auditlog.SubjectHashCF(s.SubjectKey, id)
+	} else {
+		q.Subject = auditlog.SubjectHashIDANPR(s.SubjectKey, id)
+	}
+	return nil
+}
+
+// parseSubject accepts a codice fiscale (with its check character) or an idANPR, in either
+// case, and says which it is. Error messages never repeat the value.
+func parseSubject(raw string) (id string, isCF bool, err error) {
+	v := strings.ToUpper(strings.TrimSpace(raw))
+	switch {
+	case reIDANPR.MatchString(v):
+		return v, false, nil
+	case len(v) == codicefiscale.Length:
+		if err := codicefiscale.Validate(v); err != nil {
+			return "", false, fail(errcode.InvalidCF, "subject: "+cfProblem(err))
+		}
+		return v, true, nil
+	default:
+		return "", false, fail(errcode.InvalidRequest, "subject must be a codice fiscale (16 characters) or an idANPR (9 letters or digits)")
+	}
 }
 
 func optInt(c *fiber.Ctx, name string) (int64, error) {

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
@@ -49,6 +50,10 @@ type Deps struct {
 	Namespace      string
 	CallMode       workflows.CallMode
 	Now            func() time.Time
+	// SubjectKey keys the audit's subject hashes: GET /api/v1/audit?subject= needs it.
+	SubjectKey []byte
+	// AuditSigner checks the audit's signed checkpoints: GET /api/v1/audit/verify needs it.
+	AuditSigner *auditlog.Signer
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }
@@ -100,6 +105,12 @@ func (s *Server) routes() {
 	v1.Post("/anpr/:service", s.authenticate, s.query)
 	v1.Get("/requests/:id", s.authenticate, s.request)
 	v1.Get("/audit", s.authenticate, s.audit)
+	v1.Get("/audit/report", s.authenticate, s.auditReport)
+	v1.Get("/audit/export.csv", s.authenticate, s.auditExportCSV)
+	v1.Get("/audit/export.json", s.authenticate, s.auditExportJSON)
+	v1.Get("/audit/anomalies", s.authenticate, s.auditAnomalies)
+	v1.Get("/audit/verify", s.authenticate, s.auditVerify)
+	v1.Get("/audit/tracing.csv", s.authenticate, s.auditTracing)
 	s.adminRoutes(v1)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/api"
@@ -41,6 +42,7 @@ type stack struct {
 	simulator    *simulator.Simulator
 	stopWatch    context.CancelFunc
 	stopFollow   context.CancelFunc
+	system       worker.Worker
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -117,10 +119,13 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		return s, err
 	}
 	s.stopFollow = followComuni(s.manager, s.db)
+	if s.system, err = startSystem(ctx, s.client, acts); err != nil {
+		return s, err
+	}
 	s.api = api.New(api.Deps{
 		DB: s.db, Temporal: s.client, Clients: s.manager, Authz: az, Tokens: k.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
-		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg),
+		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: k.subject, AuditSigner: k.signer,
 	})
 	return s, nil
 }
@@ -168,6 +173,9 @@ func (s *stack) stop(log *slog.Logger) {
 	}
 	if s.manager != nil {
 		s.manager.Stop()
+	}
+	if s.system != nil {
+		s.system.Stop()
 	}
 	if s.client != nil {
 		s.client.Close()

@@ -44,7 +44,8 @@ var commands = map[string]command{
 		f.register(fs, false)
 		return runComuneSetANPR(f)
 	}},
-	"comune list": plain(runComuneList),
+	"comune list":  plain(runComuneList),
+	"audit verify": {flags: auditVerifyFlags},
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -69,6 +70,7 @@ installation operator:
                    [--environment ...] [--operator-mode end-user|comune-operator --operator-id ID]
   comune list
   user add         --username NAME --role TOP|ADMIN|AUTORIZZATO --comune H501 [--ente ID] [--services C020,C030]
+  audit verify     [--comune H501]   check each Comune's audit hash chain and signed checkpoints
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `
@@ -86,7 +88,7 @@ func run(args []string, stderr io.Writer) error {
 		return nil
 	}
 	name, rest := args[0], args[1:]
-	if (name == "comune" || name == "user") && len(rest) > 0 {
+	if (name == "comune" || name == "user" || name == "audit") && len(rest) > 0 {
 		name, rest = name+" "+rest[0], rest[1:]
 	}
 	cmd, ok := commands[name]

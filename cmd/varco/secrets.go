@@ -19,6 +19,7 @@ type devSecrets struct {
 	TokenKey   string `json:"tokenKey"`
 	SubjectKey string `json:"subjectKey"`
 	SecretsKey string `json:"secretsKey"`
+	AuditKey   string `json:"auditKey"`
 }
 
 // fillDevSecrets loads or creates <data-dir>/secrets.json and fills the unset keys of cfg.
@@ -43,16 +44,17 @@ func fillDevSecrets(cfg *config.Config) error {
 	setIfEmpty(&cfg.TokenKey, s.TokenKey)
 	setIfEmpty(&cfg.SubjectKey, s.SubjectKey)
 	setIfEmpty(&cfg.SecretsKey, s.SecretsKey)
+	setIfEmpty(&cfg.AuditKey, s.AuditKey)
 	return nil
 }
 
 func (s *devSecrets) complete() bool {
-	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != ""
+	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != ""
 }
 
 // generate fills the missing keys (a data dir from an older version may lack one) and saves.
 func (s *devSecrets) generate(dir, path string) error {
-	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey} {
+	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey, &s.AuditKey} {
 		setIfEmpty(k, randomKey())
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")

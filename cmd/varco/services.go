@@ -75,7 +75,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	srv := api.New(api.Deps{
 		DB: b.db, Temporal: b.client, Clients: m, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
-		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg),
+		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: b.keys.subject, AuditSigner: b.keys.signer,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()
@@ -105,6 +105,12 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	sys, err := startSystem(ctx, b.client, acts)
+	if err != nil {
+		stop()
+		return err
+	}
+	defer sys.Stop()
 	log.Info("worker polling", "taskQueue", workflows.TaskQueue)
 	<-ctx.Done()
 	stop()

@@ -12,9 +12,11 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/config"
@@ -31,6 +33,7 @@ type keys struct {
 	tokens  *auth.Tokens
 	subject []byte
 	box     *secretbox.Box
+	signer  *auditlog.Signer
 }
 
 func loadKeys(cfg config.Config) (keys, error) {
@@ -62,7 +65,15 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
-	return keys{codec: c, tokens: tokens, subject: sk, box: box}, nil
+	ak, err := config.Key("audit-key", cfg.AuditKey, 32)
+	if err != nil {
+		return keys{}, err
+	}
+	signer, err := auditlog.NewSigner(ak[:32], cfg.AuditKeyID)
+	if err != nil {
+		return keys{}, err
+	}
+	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer}, nil
 }
 
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB, error) {
@@ -134,9 +145,11 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 		Authz:      az,
 		ANPR:       anpr.NewClient(anpr.Options{Logger: log}),
 		Profiles:   &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
-		Audit:      activities.StoreAudit{DB: db},
+		Audit:      &auditlog.Writer{DB: db, Signer: k.signer},
+		Retention:  auditlog.Retention{DB: db, Signer: k.signer},
 		Directory:  activities.StoreDirectory{DB: db},
 		SubjectKey: k.subject,
+		Sealer:     k.box,
 	}, nil
 }
 
@@ -190,6 +203,20 @@ func followComuni(m *workers.Manager, db *store.DB) context.CancelFunc {
 	ctx, cancel := context.WithCancel(context.Background())
 	go m.Follow(ctx, 5*time.Second, func(ctx context.Context) ([]string, error) { return comuneCodes(ctx, db) })
 	return cancel
+}
+
+// startSystem runs the system namespace's worker and makes sure the daily audit retention
+// schedule exists there.
+func startSystem(ctx context.Context, c client.Client, acts *activities.Activities) (worker.Worker, error) {
+	w := workers.NewSystem(c, acts)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start system worker: %w", err)
+	}
+	if err := workers.EnsureRetentionSchedule(ctx, c); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	return w, nil
 }
 
 // sealer seals a Comune's private key for storage.

@@ -37,6 +37,8 @@ type Config struct {
 	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`
 	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" secret:"true"`
 	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
+	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" secret:"true"`
+	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint"`
 	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
 	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`
@@ -59,6 +61,7 @@ func Defaults() Config {
 		SimulatorSeed:  1,
 		SimulatorSize:  10000,
 		CodecKeyID:     "k1",
+		AuditKeyID:     "a1",
 		DemoPassword:   "demo",
 		RequestTimeout: 10 * time.Second,
 		TokenTTL:       15 * time.Minute,

@@ -136,6 +136,17 @@ type AuditRecord struct {
 	Workstation         string    `bun:"workstation,notnull"`
 	SubjectHash         string    `bun:"subject_hash,notnull"`
 	Reason              string    `bun:"reason,notnull"`
+	// SubjectHashCF is the keyed hash of the codice fiscale when the request came by codice
+	// fiscale and the idANPR was resolved (SubjectHash then hashes the idANPR): a later search
+	// by codice fiscale still finds the record.
+	SubjectHashCF string `bun:"subject_hash_cf,notnull"`
+	// SubjectSealed is the subject's identifier sealed with the secrets key (secretbox,
+	// purpose "audit-subject:<comune>"); never the identifier in clear.
+	SubjectSealed string `bun:"subject_sealed,notnull"`
+	// Seq, PrevHash and Hash chain the Comune's records (see ChainHash); InsertAudit sets them.
+	Seq      int64  `bun:"seq,notnull"`
+	PrevHash string `bun:"prev_hash,notnull"`
+	Hash     string `bun:"hash,notnull"`
 }
 
 // CasbinRule is one persisted Casbin rule (ptype "g" or "g2" for Varco's facts). Empty trailing

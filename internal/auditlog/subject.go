@@ -1,0 +1,25 @@
+package auditlog
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// SubjectHashIDANPR and SubjectHashCF are the keyed hashes (HMAC-SHA256 under the subject
+// key) the audit keeps of a subject's identifier, so a TOP can ask "who looked up this
+// person?" while the audit never holds the identifier in clear. The prefixes keep an idANPR
+// and a codice fiscale with the same characters apart. "" for an empty identifier.
+func SubjectHashIDANPR(key []byte, idANPR string) string { return subjectHash(key, "idANPR:", idANPR) }
+
+// SubjectHashCF: see SubjectHashIDANPR.
+func SubjectHashCF(key []byte, cf string) string { return subjectHash(key, "cf:", cf) }
+
+func subjectHash(key []byte, prefix, id string) string {
+	if id == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(prefix + id))
+	return hex.EncodeToString(m.Sum(nil))
+}
