@@ -171,6 +171,12 @@ func TestDevEndToEnd(t *testing.T) {
 	assertWorkflow(t, cfg, reqID)
 	replayAndKeep(t, cfg, nsClient(t, s, "H501"), reqID, "anprquery_ok")
 
+	// The audit retention is scheduled daily in the system namespace.
+	desc, err := s.client.ScheduleClient().GetHandle(context.Background(), workflows.RetentionScheduleID).Describe(context.Background())
+	if err != nil || len(desc.Schedule.Spec.Calendars) != 1 || desc.Schedule.Spec.TimeZoneName != "Europe/Rome" {
+		t.Fatalf("retention schedule: %+v, %v", desc, err)
+	}
+
 	// GET /requests/{id}: author sees the data, the TOP the outcome only
 	r := call(t, "GET", url+"/api/v1/requests/"+reqID, op, nil)
 	if r.status != 200 || r.body["outcome"] != "ok" || r.body["soggetti"] == nil {
