@@ -253,3 +253,18 @@ func TestReasonCodesAgree(t *testing.T) {
 		t.Fatalf("rbac %q, workflows %q", rbac.ReasonQuotaExceeded, workflows.ReasonQuotaExceeded)
 	}
 }
+
+// TestSystemIdentityIsReserved: no person can be created under the identity Varco uses for
+// its own calls to ANPR.
+func TestSystemIdentityIsReserved(t *testing.T) {
+	if store.ReservedUsername != anpr.SystemUserID {
+		t.Fatalf("store reserves %q, the ANPR client uses %q", store.ReservedUsername, anpr.SystemUserID)
+	}
+	db := storetest.SQLite(t)
+	for _, name := range []string{"varco-system", "VARCO-SYSTEM"} {
+		err := store.CreateUser(context.Background(), db, &store.User{Username: name, PasswordHash: "x", Active: true})
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("creating %q: %v, want ErrConflict", name, err)
+		}
+	}
+}

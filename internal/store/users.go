@@ -3,14 +3,22 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
 
-// CreateUser inserts u and sets its ID. ErrConflict when the username is taken.
+// ReservedUsername is the operator identity Varco presents to ANPR for its own calls
+// (anpr.SystemOperator): no person may hold it.
+const ReservedUsername = "varco-system"
+
+// CreateUser inserts u and sets its ID. ErrConflict when the username is taken or reserved.
 func CreateUser(ctx context.Context, db bun.IDB, u *User) error {
 	if u.Username == "" {
 		return fmt.Errorf("store: create user: empty username")
+	}
+	if strings.EqualFold(u.Username, ReservedUsername) {
+		return fmt.Errorf("store: create user %q: reserved for Varco's own calls: %w", u.Username, ErrConflict)
 	}
 	u.CreatedAt = stamp(u.CreatedAt)
 	u.UpdatedAt = u.CreatedAt
