@@ -93,18 +93,7 @@ func ListAdminEvents(ctx context.Context, db bun.IDB, q AdminEventQuery) ([]Admi
 }
 
 func whereAdminScopes(sel *bun.SelectQuery, scopes []Scope) *bun.SelectQuery {
-	return sel.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		for _, s := range scopes {
-			q = q.WhereGroup(" OR ", func(q *bun.SelectQuery) *bun.SelectQuery {
-				q = q.Where("comune = ?", s.ComuneCode)
-				if s.EnteID != 0 {
-					q = q.Where("ente_id = ?", s.EnteID)
-				}
-				return q
-			})
-		}
-		return q
-	})
+	return whereScopeColumns(sel, scopes, "comune", "")
 }
 
 func whereAdminFilters(sel *bun.SelectQuery, q AdminEventQuery) *bun.SelectQuery {

@@ -160,15 +160,21 @@ func validScopes(in []Scope) []Scope {
 }
 
 func whereScopes(sel *bun.SelectQuery, scopes []Scope) *bun.SelectQuery {
+	return whereScopeColumns(sel, scopes, "comune_code", "user_id")
+}
+
+// whereScopeColumns keeps the rows inside one of the scopes (OR of scopes, AND within one);
+// userCol "" ignores the scopes' users (tables that have none).
+func whereScopeColumns(sel *bun.SelectQuery, scopes []Scope, comuneCol, userCol string) *bun.SelectQuery {
 	return sel.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		for _, s := range scopes {
 			q = q.WhereGroup(" OR ", func(q *bun.SelectQuery) *bun.SelectQuery {
-				q = q.Where("comune_code = ?", s.ComuneCode)
+				q = q.Where("? = ?", bun.Ident(comuneCol), s.ComuneCode)
 				if s.EnteID != 0 {
 					q = q.Where("ente_id = ?", s.EnteID)
 				}
-				if s.UserID != 0 {
-					q = q.Where("user_id = ?", s.UserID)
+				if s.UserID != 0 && userCol != "" {
+					q = q.Where("? = ?", bun.Ident(userCol), s.UserID)
 				}
 				return q
 			})
