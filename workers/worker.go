@@ -38,18 +38,36 @@ func New(c client.Client, acts *activities.Activities) worker.Worker {
 // EnsureSearchAttributes registers Varco's keyword search attributes on a namespace of a
 // Temporal cluster; attributes that already exist are left as they are.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
-	sas := map[string]enumspb.IndexedValueType{}
-	for _, name := range workflows.SearchAttributeNames() {
-		sas[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+	sas, err := missingSearchAttributes(ctx, c, namespace)
+	if err != nil {
+		return err
 	}
-	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace: namespace, SearchAttributes: sas,
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("register search attributes on %s: %w", namespace, err)
+	if len(sas) > 0 {
+		_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+			Namespace: namespace, SearchAttributes: sas,
+		})
+		var exists *serviceerror.AlreadyExists
+		if err != nil && !errors.As(err, &exists) {
+			return fmt.Errorf("register search attributes on %s: %w", namespace, err)
+		}
 	}
 	return waitSearchAttributes(ctx, c, namespace)
+}
+
+// missingSearchAttributes lists Varco's attributes the namespace lacks (asking first keeps
+// the server from logging a warning for each one that exists).
+func missingSearchAttributes(ctx context.Context, c client.Client, namespace string) (map[string]enumspb.IndexedValueType, error) {
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return nil, fmt.Errorf("list search attributes of %s: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, name := range workflows.SearchAttributeNames() {
+		if _, ok := have.GetCustomAttributes()[name]; !ok {
+			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+		}
+	}
+	return missing, nil
 }
 
 // waitSearchAttributes waits until the frontend's namespace cache knows the attributes (it
