@@ -10,8 +10,13 @@ dev:
 build:
 	$(GO) build -o bin/varco ./cmd/varco
 
+# Temporal's checker: no non-deterministic call (time.Now, goroutines, map ranges…) in workflow
+# code. Run from the module proxy at a pinned version; it needs nothing in go.mod.
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) run $(WORKFLOWCHECK) ./workflows/...
 
 # Every test: unit, workflow, store (SQLite and PostgreSQL), and the end-to-end tests that
 # start the embedded Temporal server, the simulator and the HTTP API in-process.
