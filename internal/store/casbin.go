@@ -35,14 +35,15 @@ func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRu
 		sel = sel.Where("v2 IN (?)", bun.In(domains)).OrderExpr("v2, id")
 	}
 	// Scanned by hand: bun's reflection-based scan was most of the load time at 40,000 rules.
-	rows, err := sel.Column("id", "ptype", "v0", "v1", "v2", "v3", "v4", "v5").Rows(ctx)
+	// Varco's facts (g and g2) have three fields; v3–v5 are never written, so they are not read.
+	rows, err := sel.Column("id", "ptype", "v0", "v1", "v2").Rows(ctx)
 	if err != nil {
 		return nil, classify("casbin rules", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r CasbinRule
-		if err := rows.Scan(&r.ID, &r.PType, &r.V0, &r.V1, &r.V2, &r.V3, &r.V4, &r.V5); err != nil {
+		if err := rows.Scan(&r.ID, &r.PType, &r.V0, &r.V1, &r.V2); err != nil {
 			return nil, classify("casbin rules", err)
 		}
 		out = append(out, r)
