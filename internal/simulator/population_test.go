@@ -132,7 +132,7 @@ func TestFixtures(t *testing.T) {
 
 func TestDefaultPopulationSize(t *testing.T) {
 	if testing.Short() {
-		t.Skip("short")
+		t.Skip("-short: this test builds the default population of 10,000 people")
 	}
 	s, err := New(Config{PublicURL: "http://localhost:1"})
 	if err != nil {

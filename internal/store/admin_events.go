@@ -65,31 +65,13 @@ func ListAdminEvents(ctx context.Context, db bun.IDB, q AdminEventQuery) ([]Admi
 	if len(scopes) == 0 {
 		return nil, "", nil
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultAuditLimit
-	}
-	limit = min(limit, MaxAuditLimit)
 	var out []AdminEvent
 	sel := db.NewSelect().Model(&out)
 	sel = whereAdminScopes(sel, scopes)
 	sel = whereAdminFilters(sel, q)
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		sel = sel.Where("(at < ? OR (at = ? AND id < ?))", c.createdAt, c.createdAt, c.id)
-	}
-	if err := sel.OrderExpr("at DESC, id DESC").Limit(int64(limit) + 1).Scan(ctx); err != nil {
-		return nil, "", classify("list admin events", err)
-	}
-	if len(out) <= limit {
-		return out, "", nil
-	}
-	out = out[:limit]
-	last := out[len(out)-1]
-	return out, encodeCursor(cursor{createdAt: last.At, id: last.ID}), nil
+	next, err := scanPage(ctx, sel, &out, "at", q.Cursor, q.Limit, "list admin events",
+		func(e AdminEvent) cursor { return cursor{createdAt: e.At, id: e.ID} })
+	return out, next, err
 }
 
 func whereAdminScopes(sel *bun.SelectQuery, scopes []Scope) *bun.SelectQuery {

@@ -118,34 +118,39 @@ func ListAudit(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditRecord, st
 	if len(scopes) == 0 {
 		return nil, "", nil
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultAuditLimit
-	}
-	limit = min(limit, MaxAuditLimit)
-
 	var out []AuditRecord
 	sel := db.NewSelect().Model(&out)
 	sel = whereScopes(sel, scopes)
 	sel = whereFilters(sel, q)
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
+	next, err := scanPage(ctx, sel, &out, "created_at", q.Cursor, q.Limit, "list audit",
+		func(r AuditRecord) cursor { return cursor{createdAt: r.CreatedAt, id: r.ID} })
+	return out, next, err
+}
+
+// scanPage scans one page of sel, newest first by timeCol then id, after the cursor; one
+// row more than asked tells whether a next page exists, whose cursor it returns ("" at the
+// end). out must be the slice sel scans into.
+func scanPage[T any](ctx context.Context, sel *bun.SelectQuery, out *[]T, timeCol, after string, limit int, op string, key func(T) cursor) (string, error) {
+	if limit <= 0 {
+		limit = DefaultAuditLimit
+	}
+	limit = min(limit, MaxAuditLimit)
+	if after != "" {
+		c, err := decodeCursor(after)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
-		sel = sel.Where("(created_at < ? OR (created_at = ? AND id < ?))", c.createdAt, c.createdAt, c.id)
+		col := bun.Ident(timeCol)
+		sel = sel.Where("(? < ? OR (? = ? AND id < ?))", col, c.createdAt, col, c.createdAt, c.id)
 	}
-	// One row more than asked tells whether a next page exists.
-	err := sel.OrderExpr("created_at DESC, id DESC").Limit(int64(limit) + 1).Scan(ctx)
-	if err != nil {
-		return nil, "", classify("list audit", err)
+	if err := sel.OrderExpr("? DESC, id DESC", bun.Ident(timeCol)).Limit(int64(limit) + 1).Scan(ctx); err != nil {
+		return "", classify(op, err)
 	}
-	if len(out) <= limit {
-		return out, "", nil
+	if len(*out) <= limit {
+		return "", nil
 	}
-	out = out[:limit]
-	last := out[len(out)-1]
-	return out, encodeCursor(cursor{createdAt: last.CreatedAt, id: last.ID}), nil
+	*out = (*out)[:limit]
+	return encodeCursor(key((*out)[limit-1])), nil
 }
 
 // validScopes drops scopes without a Comune: an empty Scope must never mean "everything".
