@@ -11,10 +11,10 @@ import (
 )
 
 // c021Spec is the official ANPR OpenAPI shared with the team; the test skips if it is absent.
-const c021Spec = "/work/shared/anpr-openapi/C021-servizioAccertamentoStatoFamiglia.yaml"
+const c021Spec = "../../../shared/anpr-openapi/C021-servizioAccertamentoStatoFamiglia.yaml" // shared/ sits beside the checkout
 
 // anprBrief is the team's protocol brief; it is the only shared source for "verifica".
-const anprBrief = "/work/shared/ANPR.md"
+const anprBrief = "../../../shared/ANPR.md"
 
 // schemaFields reads property names and required lists of the named component schemas from
 // an OpenAPI YAML by indentation: enough for these flat definitions, no YAML library needed.
