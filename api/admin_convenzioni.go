@@ -3,6 +3,7 @@ package api
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,10 @@ import (
 )
 
 type createConvenzioneRequest struct {
-	EnteID     int64    `json:"enteId"`
+	EnteID int64 `json:"enteId"`
+	// CodiceIPA names the Ente instead of enteId: how a Comune links an Ente that another
+	// Comune registered, so that one Ente (and its users) works with many Comuni.
+	CodiceIPA  string   `json:"codiceIpa"`
 	Services   []string `json:"services"`
 	ValidFrom  string   `json:"validFrom"`
 	ValidTo    string   `json:"validTo"`
@@ -35,12 +39,8 @@ func (s *Server) createConvenzione(c *fiber.Ctx) error {
 	if err := x.inComune(rbac.ObjAdminConvenzioni, rbac.ActWrite); err != nil {
 		return err
 	}
-	visible, err := store.EntiVisible(x.ctx(), s.DB, []string{x.comune}, nil)
-	if err != nil {
+	if err := s.resolveConvenzioneEnte(x, &req); err != nil {
 		return err
-	}
-	if !slices.ContainsFunc(visible, func(e store.Ente) bool { return e.ID == req.EnteID }) {
-		return x.deny(errcode.NotFound, "no such Ente")
 	}
 	conv := &store.Convenzione{ComuneCode: x.comune, EnteID: req.EnteID, DailyQuota: req.DailyQuota}
 	if conv.Services, err = serviceSet(req.Services, nil); err != nil {
@@ -203,4 +203,26 @@ func parseDay(v, name string) (time.Time, error) {
 		return time.Time{}, fail(errcode.InvalidRequest, name+" must be a date YYYY-MM-DD")
 	}
 	return store.Day(t), nil
+}
+
+// resolveConvenzioneEnte finds the Ente of a new convenzione: by codice IPA (any registered
+// Ente: IPA codes are public, and this is how a second Comune links an existing Ente), or by
+// id among the Enti the Comune already sees.
+func (s *Server) resolveConvenzioneEnte(x *adminReq, req *createConvenzioneRequest) error {
+	if req.EnteID == 0 && req.CodiceIPA != "" {
+		e, err := store.GetEnteByCodiceIPA(x.ctx(), s.DB, strings.TrimSpace(req.CodiceIPA))
+		if err != nil {
+			return x.deny(errcode.NotFound, "no Ente has that codice IPA")
+		}
+		req.EnteID, x.ev.EnteID = e.ID, e.ID
+		return nil
+	}
+	visible, err := store.EntiVisible(x.ctx(), s.DB, []string{x.comune}, nil)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(visible, func(e store.Ente) bool { return e.ID == req.EnteID }) {
+		return x.deny(errcode.NotFound, "no such Ente")
+	}
+	return nil
 }

@@ -372,3 +372,29 @@ func (e *adminEnv) demoEnte() int64 {
 	}
 	return id
 }
+
+// TestEnteAcrossComuni: one Ente works with many Comuni. The TOP of H501 registers an Ente
+// with its codice IPA; the TOP of F205, who cannot see it, links it by that public code when
+// making its own convenzione, and from then on sees it.
+func TestEnteAcrossComuni(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz.(*rbac.Authorizer)}
+	e.addComuneB()
+	topA, topB := login(t, url, "demo-top"), login(t, url, "top-f205")
+	today := time.Now().In(store.Rome()).Format(time.DateOnly)
+
+	created := e.expect(e.do("POST", "/admin/enti", topA, map[string]any{"comune": "H501", "name": "Agenzia Demo", "codiceIpa": "age_demo"}), 201, "register ente")
+	enteID := idOf(t, created, "id")
+	e.expect(e.do("GET", fmt.Sprintf("/admin/enti/%d", enteID), topB, nil), 404, "another Comune's Ente before linking")
+	e.expect(e.do("POST", "/admin/comuni/F205/convenzioni", topB, map[string]any{"codiceIpa": "nessuno", "services": []string{"C020"}, "validFrom": today}), 404, "unknown codice IPA")
+	conv := e.expect(e.do("POST", "/admin/comuni/F205/convenzioni", topB, map[string]any{"codiceIpa": "age_demo", "services": []string{"C020"}, "validFrom": today}), 201, "link by codice IPA")
+	if idOf(t, conv, "enteId") != enteID {
+		t.Fatalf("convenzione linked to %s, want Ente %d", conv.raw, enteID)
+	}
+	e.expect(e.do("GET", fmt.Sprintf("/admin/enti/%d", enteID), topB, nil), 200, "the linked Ente")
+	if n := e.events("action = ? AND comune = ? AND outcome = ?", "convenzione.create", "F205", "ok"); n != 1 {
+		t.Fatalf("%d convenzione.create events for F205, want 1", n)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/uptrace/bun"
 )
@@ -18,6 +19,19 @@ func GetEnte(ctx context.Context, db bun.IDB, id int64) (*Ente, error) {
 	e := new(Ente)
 	if err := db.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, classify("get ente", err)
+	}
+	return e, nil
+}
+
+// GetEnteByCodiceIPA returns the Ente with that codice IPA, the public identifier of Italian
+// public bodies: a second Comune links an Ente already registered by a first through it.
+func GetEnteByCodiceIPA(ctx context.Context, db bun.IDB, codiceIPA string) (*Ente, error) {
+	if codiceIPA == "" {
+		return nil, fmt.Errorf("store: get ente by codice IPA: %w", ErrNotFound)
+	}
+	e := new(Ente)
+	if err := db.NewSelect().Model(e).Where("codice_ipa = ?", codiceIPA).Scan(ctx); err != nil {
+		return nil, classify("get ente by codice IPA", err)
 	}
 	return e, nil
 }
