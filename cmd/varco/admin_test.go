@@ -397,4 +397,13 @@ func TestEnteAcrossComuni(t *testing.T) {
 	if n := e.events("action = ? AND comune = ? AND outcome = ?", "convenzione.create", "F205", "ok"); n != 1 {
 		t.Fatalf("%d convenzione.create events for F205, want 1", n)
 	}
+
+	// The Ente's ADMIN in H501 becomes its ADMIN in F205 too: one user, two grants.
+	e.expect(e.do("POST", "/admin/comuni/H501/convenzioni", topA, map[string]any{"enteId": enteID, "services": []string{"C020"}, "validFrom": today}), 201, "convenzione in H501")
+	admin := e.expect(e.do("POST", "/admin/comuni/H501/users", topA, map[string]any{"username": "admin-agenzia", "role": "ADMIN", "enteId": enteID}), 201, "ADMIN in H501")
+	userID := idOf(t, admin, "user", "id")
+	e.expect(e.do("POST", "/admin/comuni/F205/grants", topB, map[string]any{"role": "ADMIN", "userId": userID, "enteId": enteID}), 201, "same user, ADMIN in F205")
+	if roles := e.az.Roles(userID, "F205"); len(roles) != 1 || roles[0] != "ADMIN" {
+		t.Fatalf("roles in F205: %v", roles)
+	}
 }
