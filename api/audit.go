@@ -57,18 +57,10 @@ type AuditPage struct {
 }
 
 func (s *Server) audit(c *fiber.Ctx) error {
-	scopes, err := s.Authz.AuditScopes(c.UserContext(), callerOf(c).UserID)
+	q, err := s.scopedAuditQuery(c)
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c)
-	if err != nil {
-		return err
-	}
-	if err := s.resolveSubject(c, &q); err != nil {
-		return err
-	}
-	q.Scopes = scopes
 	recs, next, err := store.ListAudit(c.UserContext(), s.DB, q)
 	if err != nil {
 		return err

@@ -20,6 +20,9 @@ func (s *Server) scopedAuditQuery(c *fiber.Ctx) (store.AuditQuery, error) {
 	if err != nil {
 		return q, err
 	}
+	if err := s.resolveSubject(c, &q); err != nil {
+		return q, err
+	}
 	q.Scopes = scopes
 	return q, nil
 }
