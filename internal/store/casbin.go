@@ -21,11 +21,6 @@ func InsertCasbinRules(ctx context.Context, db bun.IDB, rules []CasbinRule) erro
 // CasbinRules returns the stored rules; with domains, only the rules whose domain (v2, the
 // Comune of g and g2 rules) is one of them.
 func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRule, error) {
-	// A Comune's policy from PostgreSQL comes by COPY (casbin_copy.go); inside a transaction,
-	// or on SQLite, by a plain query.
-	if d, ok := db.(*DB); ok && d.Kind == DialectPostgres && len(domains) > 0 {
-		return casbinRulesCopy(ctx, d.DB, domains)
-	}
 	var out []CasbinRule
 	sel := db.NewSelect().Model(&out)
 	switch len(domains) {
