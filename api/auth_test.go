@@ -45,7 +45,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type authEnv struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	clock *fakeClock
 	s     *Server
@@ -53,7 +53,7 @@ type authEnv struct {
 
 // newAuthEnv serves the API on a real, migrated SQLite store with a settable clock, plus a
 // test-only route behind authenticate that answers who the caller is.
-func newAuthEnv(t *testing.T) *authEnv {
+func newAuthEnv(t testing.TB) *authEnv {
 	t.Helper()
 	env := &authEnv{t: t, db: storetest.SQLite(t),
 		clock: &fakeClock{t: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)}}
