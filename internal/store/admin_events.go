@@ -79,26 +79,10 @@ func whereAdminScopes(sel *bun.SelectQuery, scopes []Scope) *bun.SelectQuery {
 }
 
 func whereAdminFilters(sel *bun.SelectQuery, q AdminEventQuery) *bun.SelectQuery {
-	if q.Comune != "" {
-		sel = sel.Where("comune = ?", q.Comune)
-	}
-	if q.Action != "" {
-		sel = sel.Where("action = ?", q.Action)
-	}
-	if q.Outcome != "" {
-		sel = sel.Where("outcome = ?", q.Outcome)
-	}
-	if q.ActorID != 0 {
-		sel = sel.Where("actor_user_id = ?", q.ActorID)
-	}
-	if q.EnteID != 0 {
-		sel = sel.Where("ente_id = ?", q.EnteID)
-	}
-	if !q.From.IsZero() {
-		sel = sel.Where("at >= ?", stamp(q.From))
-	}
-	if !q.To.IsZero() {
-		sel = sel.Where("at < ?", stamp(q.To))
-	}
-	return sel
+	sel = whereEq(sel, "comune", q.Comune)
+	sel = whereEq(sel, "action", q.Action)
+	sel = whereEq(sel, "outcome", q.Outcome)
+	sel = whereEq(sel, "actor_user_id", q.ActorID)
+	sel = whereEq(sel, "ente_id", q.EnteID)
+	return whereBetween(sel, "at", q.From, q.To)
 }

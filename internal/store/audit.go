@@ -189,29 +189,33 @@ func whereScopeColumns(sel *bun.SelectQuery, scopes []Scope, comuneCol, userCol 
 }
 
 func whereFilters(sel *bun.SelectQuery, q AuditQuery) *bun.SelectQuery {
-	if q.Comune != "" {
-		sel = sel.Where("comune_code = ?", q.Comune)
-	}
-	if q.Service != "" {
-		sel = sel.Where("service = ?", q.Service)
-	}
-	if q.Outcome != "" {
-		sel = sel.Where("outcome = ?", q.Outcome)
-	}
+	sel = whereEq(sel, "comune_code", q.Comune)
+	sel = whereEq(sel, "service", q.Service)
+	sel = whereEq(sel, "outcome", q.Outcome)
 	if q.Subject != "" {
 		sel = sel.Where("(subject_hash = ? OR subject_hash_cf = ?)", q.Subject, q.Subject)
 	}
-	if q.EnteID != 0 {
-		sel = sel.Where("ente_id = ?", q.EnteID)
+	sel = whereEq(sel, "ente_id", q.EnteID)
+	sel = whereEq(sel, "user_id", q.UserID)
+	return whereBetween(sel, "created_at", q.From, q.To)
+}
+
+// whereEq filters col = v, unless v is its type's zero value (the filter was not given).
+func whereEq[T comparable](sel *bun.SelectQuery, col string, v T) *bun.SelectQuery {
+	var zero T
+	if v == zero {
+		return sel
 	}
-	if q.UserID != 0 {
-		sel = sel.Where("user_id = ?", q.UserID)
+	return sel.Where("? = ?", bun.Ident(col), v)
+}
+
+// whereBetween keeps from <= col < to; a zero bound is open.
+func whereBetween(sel *bun.SelectQuery, col string, from, to time.Time) *bun.SelectQuery {
+	if !from.IsZero() {
+		sel = sel.Where("? >= ?", bun.Ident(col), stamp(from))
 	}
-	if !q.From.IsZero() {
-		sel = sel.Where("created_at >= ?", stamp(q.From))
-	}
-	if !q.To.IsZero() {
-		sel = sel.Where("created_at < ?", stamp(q.To))
+	if !to.IsZero() {
+		sel = sel.Where("? < ?", bun.Ident(col), stamp(to))
 	}
 	return sel
 }
