@@ -2,6 +2,8 @@ package rbac
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -275,5 +277,64 @@ func TestParallelGrantRevoke(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	})
+}
+
+// TestRefreshReloadsOnlyChangedComuni: a replica holding every Comune follows a change by
+// reloading the Comune it touched and keeps the others' policies as they were; a Comune's first
+// grant loads that Comune; a suspension (read from the users at every decision) reloads none.
+func TestRefreshReloadsOnlyChangedComuni(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		replica, err := New(ctx, db)
+		must(t, err)
+		held := func() map[string]*domainPolicy {
+			replica.mu.RLock()
+			defer replica.mu.RUnlock()
+			return maps.Clone(replica.policies)
+		}
+		before := held()
+		if len(before) != 2 {
+			t.Fatalf("replica holds %d Comuni, want H501 and F205", len(before))
+		}
+
+		w.grant(t, "nuovo", &store.Grant{ComuneCode: "F205", EnteID: w.e1, Role: store.RoleAutorizzato, Services: []string{"C030"}})
+		reloaded, err := replica.Refresh(ctx)
+		must(t, err)
+		after := held()
+		if !reloaded || after["F205"] == before["F205"] || after["H501"] != before["H501"] {
+			t.Fatalf("refresh after a change in F205: reloaded=%v, F205 new=%v, H501 new=%v",
+				reloaded, after["F205"] != before["F205"], after["H501"] != before["H501"])
+		}
+		if ok, _ := replica.Can(w.users["nuovo"], "F205", ObjQuery, "C030"); !ok {
+			t.Fatal("the replica does not see the new grant")
+		}
+
+		must(t, store.CreateComune(ctx, db.DB, &store.Comune{Code: "L219", IstatCode: "iL219", Name: "Torino",
+			Environment: store.EnvSimulator, OperatorMode: store.OperatorEndUser}))
+		w.grant(t, "top-torino", &store.Grant{ComuneCode: "L219", Role: store.RoleTop})
+		if _, err := replica.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := replica.Roles(w.users["top-torino"], "L219"); !slices.Equal(got, []string{store.RoleTop}) {
+			t.Fatalf("first grant of a new Comune on the replica: roles %v", got)
+		}
+		if got := w.az.Roles(w.users["top-torino"], "L219"); !slices.Equal(got, []string{store.RoleTop}) {
+			t.Fatalf("first grant of a new Comune on the writer: roles %v", got)
+		}
+
+		before = held()
+		must(t, w.az.Update(ctx, func(ctx context.Context, b *Batch) error {
+			return b.SetActive(ctx, w.users["aut1"], false)
+		}))
+		reloaded, err = replica.Refresh(ctx)
+		must(t, err)
+		if after := held(); reloaded || !maps.Equal(after, before) {
+			t.Fatalf("a suspension reloaded policies: reloaded=%v", reloaded)
+		}
+		if d, _ := replica.AuthorizeQuery(ctx, w.users["aut1"], "H501", "C020", time.Now()); d.Reason != ReasonUserSuspended {
+			t.Fatalf("suspended user on the replica: %+v", d)
+		}
 	})
 }

@@ -17,9 +17,9 @@ import (
 var ErrNoConvenzione = errors.New("rbac: no convenzione between Comune and Ente")
 
 // AddGrant stores g and its Casbin facts in one transaction (bumping the policy version),
-// then applies the facts to this Authorizer. For an AUTORIZZATO, g.Services is narrowed to the
-// services of the Comune↔Ente convenzioni that are not expired (one g2 rule each); the caller
-// sees the narrowed profile.
+// then applies them to this Authorizer. For an AUTORIZZATO, g.Services is narrowed to the
+// services of the Comune↔Ente convenzioni that are not expired; the caller sees the narrowed
+// profile.
 // Errors: store.ErrConflict (duplicate grant, or a second AUTORIZZATO grant of the user in the
 // Comune), store.ErrInvalidReference (unknown user, Comune or Ente), ErrNoConvenzione.
 func (a *Authorizer) AddGrant(ctx context.Context, g *store.Grant) error {
@@ -29,11 +29,15 @@ func (a *Authorizer) AddGrant(ctx context.Context, g *store.Grant) error {
 }
 
 // AddGrantInTx writes g and its Casbin facts within the caller's transaction (same checks and
-// narrowing as AddGrant) and bumps the policy version. The facts reach this Authorizer's
-// memory only at the next Reload: call it after the transaction commits. For batch set-ups
-// such as the demo seed; the admin API uses Update.
+// narrowing as AddGrant) and bumps the policy version. The change reaches this Authorizer's
+// memory only at the next Reload or Refresh: call one after the transaction commits. For batch
+// set-ups such as the demo seed; the admin API uses Update.
 func (a *Authorizer) AddGrantInTx(ctx context.Context, tx bun.IDB, g *store.Grant) error {
-	if _, err := store.BumpPolicyVersion(ctx, tx); err != nil {
+	v, err := store.BumpPolicyVersion(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("rbac: add grant: %w", err)
+	}
+	if err := store.TouchPolicyDomain(ctx, tx, g.ComuneCode, v); err != nil {
 		return fmt.Errorf("rbac: add grant: %w", err)
 	}
 	return a.addGrantInTx(ctx, tx, g)
@@ -104,17 +108,13 @@ func servicesNotExpired(convs []store.Convenzione, now time.Time) map[string]boo
 	return out
 }
 
-// rulesOf returns the Casbin facts of a grant (see model.conf).
+// rulesOf returns the Casbin facts of a grant (see model.conf); the profile is not one of
+// them: it is the grant's services.
 func rulesOf(g *store.Grant) []store.CasbinRule {
 	sub, role := Subject(g.UserID), roleName(g.Role, g.EnteID)
 	rules := []store.CasbinRule{{PType: "g", V0: sub, V1: role, V2: g.ComuneCode}}
 	if g.EnteID != 0 {
 		rules = append(rules, store.CasbinRule{PType: "g", V0: role, V1: g.Role, V2: g.ComuneCode})
-	}
-	if g.Role == store.RoleAutorizzato {
-		for _, s := range g.Services {
-			rules = append(rules, store.CasbinRule{PType: "g2", V0: sub, V1: s, V2: g.ComuneCode})
-		}
 	}
 	return rules
 }

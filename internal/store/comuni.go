@@ -47,3 +47,12 @@ func CountComuni(ctx context.Context, db bun.IDB) (int64, error) {
 	}
 	return n, nil
 }
+
+// ComuneCodes returns the code of every Comune, sorted.
+func ComuneCodes(ctx context.Context, db bun.IDB) ([]string, error) {
+	var out []string
+	if err := db.NewSelect().Model((*Comune)(nil)).Column("code").Order("code ASC").Scan(ctx, &out); err != nil {
+		return nil, classify("comune codes", err)
+	}
+	return out, nil
+}

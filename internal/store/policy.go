@@ -98,3 +98,23 @@ func QuotaUsed(ctx context.Context, db bun.IDB, scope string, day time.Time) (in
 	}
 	return n[0], nil
 }
+
+// TouchPolicyDomain records that the transaction bumping the policy to version changes the
+// Comune's policy (its grants or profiles). Call it in that transaction, after
+// BumpPolicyVersion.
+func TouchPolicyDomain(ctx context.Context, db bun.IDB, comune string, version int64) error {
+	_, err := db.NewRaw(`INSERT INTO policy_domains (comune_code, version) VALUES (?, ?)
+		ON CONFLICT (comune_code) DO UPDATE SET version = EXCLUDED.version`, comune, version).Exec(ctx)
+	return classify("touch policy domain", err)
+}
+
+// PolicyDomainsChangedAfter returns the Comuni whose policy changed in a version after the
+// given one.
+func PolicyDomainsChangedAfter(ctx context.Context, db bun.IDB, version int64) ([]string, error) {
+	var out []string
+	err := db.NewRaw("SELECT comune_code FROM policy_domains WHERE version > ? ORDER BY comune_code", version).Scan(ctx, &out)
+	if err != nil {
+		return nil, classify("policy domains changed", err)
+	}
+	return out, nil
+}
