@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -141,11 +142,21 @@ func BenchmarkScale(b *testing.B) {
 		decide(b, az, scaleComuni/2)
 	})
 	b.Run("decide-all-comuni-loaded", func(b *testing.B) {
+		// Also what a replica holding every Comune pays at start: time and heap.
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
 		az, err := New(ctx, db)
 		if err != nil {
 			b.Fatal(err)
 		}
-		decide(b, az, scaleComuni/2)
+		took := time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		decide(b, az, scaleComuni/2) // resets the timer and the metrics: report after it
+		b.ReportMetric(took.Seconds(), "load-all-s")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-all-MiB")
 	})
 }
 
