@@ -21,7 +21,7 @@ type Filter struct {
 
 // Adapter is a Casbin adapter over the casbin_rules table (created by store migrations). It
 // always loads the base rules it was given first (the embedded role templates, which are code,
-// not data), then the stored facts, optionally filtered per Comune. Only grouping rules (g, g2)
+// not data), then the stored facts, optionally filtered per Comune. Only grouping rules (g)
 // are stored: their domain is v2, which the filter and the index use.
 type Adapter struct {
 	db       bun.IDB

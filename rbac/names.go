@@ -24,7 +24,7 @@ const (
 	ActSuspend           = "suspend"
 	ActRevoke            = "revoke"      // remove a grant
 	ActCredentials       = "credentials" // reset a user's password
-	profileAction        = "@profile"    // template action: "any g2 service of the subject"
+	profileAction        = "@profile"    // template action: "any service of the subject's profile"
 	enteSeparator        = "@e:"
 	userSubjectPrefix    = "u:"
 	reservedActionPrefix = "@"

@@ -19,7 +19,7 @@ func InsertCasbinRules(ctx context.Context, db bun.IDB, rules []CasbinRule) erro
 }
 
 // CasbinRules returns the stored rules; with domains, only the rules whose domain (v2, the
-// Comune of g and g2 rules) is one of them.
+// Comune of g rules) is one of them.
 func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRule, error) {
 	var out []CasbinRule
 	sel := db.NewSelect().Model(&out)
@@ -35,7 +35,7 @@ func CasbinRules(ctx context.Context, db bun.IDB, domains ...string) ([]CasbinRu
 		sel = sel.Where("v2 IN (?)", bun.In(domains)).OrderExpr("v2, id")
 	}
 	// Scanned by hand: bun's reflection-based scan was most of the load time at 40,000 rules.
-	// Varco's facts (g and g2) have three fields; v3–v5 are never written, so they are not read.
+	// Varco's facts (g) have three fields; v3–v5 are never written, so they are not read.
 	rows, err := sel.Column("id", "ptype", "v0", "v1", "v2").Rows(ctx)
 	if err != nil {
 		return nil, classify("casbin rules", err)

@@ -149,7 +149,7 @@ type AuditRecord struct {
 	Hash     string `bun:"hash,notnull"`
 }
 
-// CasbinRule is one persisted Casbin rule (ptype "g" or "g2" for Varco's facts). Empty trailing
+// CasbinRule is one persisted Casbin rule (ptype "g" for Varco's facts). Empty trailing
 // values are stored as ” so the unique key covers whole rules.
 type CasbinRule struct {
 	bun.BaseModel `bun:"table:casbin_rules"`
