@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
+	"os"
+	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/auditlog"
 )
 
 // TestAuditVerifyCLI: `varco audit verify` passes on an intact archive and catches one
@@ -40,5 +48,56 @@ func TestAuditVerifyCLI(t *testing.T) {
 	}
 	if err := verify(); !errors.Is(err, errChainBroken) {
 		t.Fatalf("an altered record must break the chain, verify said %v", err)
+	}
+}
+
+// TestAuditKeyRotationCLI: the operator prints the audit key with `varco audit key`, rotates
+// to a new key, and `varco audit verify` accepts the old checkpoints only when that printed
+// line is kept in -audit-retired-keys.
+func TestAuditKeyRotationCLI(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	op := login(t, url, "demo-operatore")
+	call(t, "POST", url+"/api/v1/anpr/C020", op, query("AF41450AS"))
+
+	var out bytes.Buffer
+	stdout = &out
+	defer func() { stdout = os.Stdout }()
+	base := []string{"-data-dir", cfg.DataDir, "-log-level", "error"}
+	mustOK(t, run(append([]string{"audit", "key"}, base...), io.Discard))
+	spec := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(spec, cfg.AuditKeyID+"=") || strings.Contains(spec, "\n") {
+		t.Fatalf("audit key printed %q", spec)
+	}
+	// A checkpoint signed by the current key, as the daily retention run makes.
+	cur := cfg
+	mustOK(t, fillDevSecrets(&cur))
+	k, err := loadKeys(cur)
+	mustOK(t, err)
+	if cp, err := auditlog.CheckpointHead(context.Background(), s.db.DB, "H501", k.signer, time.Now()); err != nil || cp == nil {
+		t.Fatalf("checkpoint: %v %v", cp, err)
+	}
+
+	rotated := append(slices.Clone(base), "-audit-key", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), "-audit-key-id", "a2")
+	verify := func(extra ...string) error {
+		out.Reset()
+		return run(append(append([]string{"audit", "verify", "-comune", "H501"}, rotated...), extra...), io.Discard)
+	}
+	if err := verify(); !errors.Is(err, errChainBroken) || !strings.Contains(out.String(), "bad_checkpoint_signature") {
+		t.Fatalf("old checkpoint without the retired key: %v, %q", err, out.String())
+	}
+	if err := verify("-audit-retired-keys", spec); err != nil {
+		t.Fatalf("old checkpoint with the retired key kept: %v, %q", err, out.String())
+	}
+	if err := verify("-audit-retired-keys", "a1=junk"); err == nil || errors.Is(err, errChainBroken) {
+		t.Fatalf("a malformed retired key must stop the command before verifying, got %v", err)
+	}
+}
+
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -46,6 +46,7 @@ var commands = map[string]command{
 	}},
 	"comune list":  plain(runComuneList),
 	"audit verify": {flags: auditVerifyFlags},
+	"audit key":    plain(runAuditKey),
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -71,6 +72,7 @@ installation operator:
   comune list
   user add         --username NAME --role TOP|ADMIN|AUTORIZZATO --comune H501 [--ente ID] [--services C020,C030]
   audit verify     [--comune H501]   check each Comune's audit hash chain and signed checkpoints
+  audit key        print the audit signing key's public key (<id>=<base64>), to keep before a rotation
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `

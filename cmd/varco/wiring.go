@@ -73,6 +73,9 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
+	if err := signer.Retire(cfg.AuditRetired); err != nil {
+		return keys{}, fmt.Errorf("audit-retired-keys: %w", err)
+	}
 	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer}, nil
 }
 

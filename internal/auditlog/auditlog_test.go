@@ -143,6 +143,41 @@ func TestVerifyWithAnotherKey(t *testing.T) {
 	}
 }
 
+// TestKeyRotation: after the signing key is rotated, checkpoints signed by the old key verify
+// only when its public key is kept as a retired key, and new checkpoints carry the new key.
+func TestKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	old := signer(t, 1, "a1")
+	write(t, db, &auditlog.Writer{DB: db.DB, Signer: old, Every: 5}, "H501", 0, 5, t0)
+
+	rotated := signer(t, 2, "a2")
+	write(t, db, &auditlog.Writer{DB: db.DB, Signer: rotated, Every: 5}, "H501", 5, 5, t0)
+	if rep, err := auditlog.Verify(ctx, db.DB, "H501", rotated); err != nil || rep.OK || rep.Break.Problem != auditlog.BadSignature {
+		t.Fatalf("old checkpoints verified without the retired key: %+v %v", rep, err)
+	}
+	must(t, rotated.Retire(old.PublicKeySpec()))
+	rep, err := auditlog.Verify(ctx, db.DB, "H501", rotated)
+	if err != nil || !rep.OK || rep.Records != 10 || rep.Checkpoints != 2 {
+		t.Fatalf("after rotation with the retired key kept: %+v %v", rep, err)
+	}
+
+	// A forged "a1" key does not pass for the real one.
+	forged := signer(t, 3, "a1")
+	other := signer(t, 2, "a2")
+	must(t, other.Retire(forged.PublicKeySpec()))
+	if rep, _ := auditlog.Verify(ctx, db.DB, "H501", other); rep.OK {
+		t.Fatal("a different key retired under the old id verified the old checkpoints")
+	}
+
+	for _, bad := range []string{"a1", "=AAAA", "a1=not-base64", "a1=" + "AAAA", old.PublicKeySpec() + "," + old.PublicKeySpec(), "a2=" + old.PublicKeySpec()[3:]} {
+		if err := signer(t, 2, "a2").Retire(bad); err == nil {
+			t.Errorf("Retire(%q) accepted", bad)
+		}
+	}
+	must(t, signer(t, 2, "a2").Retire(" , "))
+}
+
 // TestChainUnderConcurrentWriters: 32 writers over two Comuni, with duplicates, leave two
 // valid chains with every record once.
 func TestChainUnderConcurrentWriters(t *testing.T) {

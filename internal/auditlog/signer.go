@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/store"
@@ -15,11 +16,13 @@ import (
 // signature over another kind of statement made with the same key.
 const checkpointVersion = "varco-audit-checkpoint-v1"
 
-// Signer signs and checks checkpoints with one Ed25519 key from configuration.
+// Signer signs checkpoints with one Ed25519 key from configuration, and checks them with that
+// key or with the public keys of the keys it replaced (rotation: see Retire).
 type Signer struct {
-	keyID string
-	priv  ed25519.PrivateKey
-	pub   ed25519.PublicKey
+	keyID   string
+	priv    ed25519.PrivateKey
+	pub     ed25519.PublicKey
+	retired map[string]ed25519.PublicKey
 }
 
 // NewSigner derives the Ed25519 key from a 32-byte seed (the configured secret); keyID names
@@ -49,16 +52,52 @@ func (s *Signer) Sign(comune string, seq int64, hash string, now time.Time) stor
 		Signature: base64.StdEncoding.EncodeToString(sig), KeyID: s.keyID}
 }
 
+// PublicKeySpec is the signer's public key as Retire reads it: "<key id>=<base64 key>". Keep
+// it (in VARCO_AUDIT_RETIRED_KEYS) before rotating to a new key, so the checkpoints this key
+// signed stay verifiable.
+func (s *Signer) PublicKeySpec() string {
+	return s.keyID + "=" + base64.StdEncoding.EncodeToString(s.pub)
+}
+
+// Retire adds the public keys of earlier signing keys, as a comma-separated list of
+// PublicKeySpec values; Check accepts checkpoints they signed. A retired key cannot sign, and
+// an id may name one key only.
+func (s *Signer) Retire(specs string) error {
+	for _, spec := range strings.Split(specs, ",") {
+		spec = strings.TrimSpace(spec)
+		if spec == "" {
+			continue
+		}
+		id, key, ok := strings.Cut(spec, "=")
+		pub, err := base64.StdEncoding.DecodeString(key)
+		if !ok || id == "" || err != nil || len(pub) != ed25519.PublicKeySize {
+			return fmt.Errorf("auditlog: retired key %q: want <key id>=<base64 Ed25519 public key>", short(spec))
+		}
+		if _, dup := s.retired[id]; dup || id == s.keyID {
+			return fmt.Errorf("auditlog: retired key %q: the id is already in use", id)
+		}
+		if s.retired == nil {
+			s.retired = map[string]ed25519.PublicKey{}
+		}
+		s.retired[id] = pub
+	}
+	return nil
+}
+
 // Check reports why cp's signature does not hold, or nil.
 func (s *Signer) Check(cp *store.AuditCheckpoint) error {
-	if cp.KeyID != s.keyID {
-		return fmt.Errorf("signed with key %q, verifying with key %q", cp.KeyID, s.keyID)
+	pub, known := s.retired[cp.KeyID]
+	if cp.KeyID == s.keyID {
+		pub, known = s.pub, true
+	}
+	if !known {
+		return fmt.Errorf("signed with key %q, which is neither the current key %q nor a retired one", cp.KeyID, s.keyID)
 	}
 	sig, err := base64.StdEncoding.DecodeString(cp.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return errors.New("malformed signature")
 	}
-	if !ed25519.Verify(s.pub, checkpointMessage(cp.Comune, cp.Seq, cp.Hash, cp.SignedAt), sig) {
+	if !ed25519.Verify(pub, checkpointMessage(cp.Comune, cp.Seq, cp.Hash, cp.SignedAt), sig) {
 		return errors.New("signature does not match")
 	}
 	return nil

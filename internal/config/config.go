@@ -39,6 +39,7 @@ type Config struct {
 	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
 	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" secret:"true"`
 	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint"`
+	AuditRetired   string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation"`
 	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
 	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`

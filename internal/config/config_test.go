@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +76,21 @@ func TestKey(t *testing.T) {
 	}
 	if _, err := Key("codec-key", "c2hvcnQ=", 32); err == nil {
 		t.Fatal("short key accepted")
+	}
+}
+
+// TestEveryFlagIsDocumented: docs/configuration.md has a row for each flag and its variable.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(Config{})
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("flag")
+		row := "| `-" + name + "` | `" + EnvName(name) + "` |"
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/configuration.md lacks the row of -%s (%q)", name, row)
+		}
 	}
 }
