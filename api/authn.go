@@ -163,7 +163,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="varco"`)
 		return fail(errcode.Unauthorized, "a bearer token is required")
 	}
-	claims, err := s.Tokens.Verify(tok)
+	verify := s.Tokens.Verify
+	if fromCookie, _ := c.Locals(browserSessionKey{}).(bool); fromCookie {
+		verify = s.Tokens.VerifyBrowser
+	}
+	claims, err := verify(tok)
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="varco", error="invalid_token"`)
 		return fail(errcode.Unauthorized, "the token is invalid or expired")

@@ -23,18 +23,24 @@ func (s *Server) login(c *fiber.Ctx) error {
 	return c.SendString(strings.ReplaceAll(loginPage, "{{UI}}", s.UIURL))
 }
 
-// startBrowserSession turns the caller's bearer token into an HttpOnly cookie, for as long
-// as the token lives. The token itself was obtained from /api/v1/auth/token, with its
-// lockout and checks.
+// startBrowserSession gives the caller, signed in with a bearer access token (obtained from
+// /api/v1/auth/token, with its lockout and checks), a browser session for the Web UI: an
+// HttpOnly cookie holding a browser session token (auth.BrowserSessionTTL, a working day).
+// That token opens only the codec endpoint, ends with the user's other tokens on sign-out or
+// suspension, and is not accepted as a bearer token anywhere.
 func (s *Server) startBrowserSession(c *fiber.Ctx) error {
 	tok, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	claims, err := s.Tokens.Verify(tok)
 	if err != nil {
 		return fail("unauthorized", "the token is invalid or expired")
 	}
+	session, exp, err := s.Tokens.IssueBrowser(claims.UserID, claims.Version, claims.LoA)
+	if err != nil {
+		return err
+	}
 	c.Cookie(&fiber.Cookie{
-		Name: sessionCookieName, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
-		Expires: claims.Expiry, Secure: strings.HasPrefix(s.UIURL, "https://"),
+		Name: sessionCookieName, Value: session, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+		Expires: exp, Secure: strings.HasPrefix(s.UIURL, "https://"),
 	})
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -45,12 +51,17 @@ func (s *Server) endBrowserSession(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// browserSessionKey marks a request authenticated by the session cookie.
+type browserSessionKey struct{}
+
 // sessionCookie lets the cookie stand in for the Authorization header, on the routes that
 // opt in (the codec endpoint): never on routes that change state, so no CSRF is possible.
+// authenticate then verifies it as a browser session token.
 func (s *Server) sessionCookie(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderAuthorization) == "" {
 		if v := c.Cookies(sessionCookieName); v != "" {
 			c.Request().Header.Set(fiber.HeaderAuthorization, "Bearer "+v)
+			c.Locals(browserSessionKey{}, true)
 		}
 	}
 	return c.Next()

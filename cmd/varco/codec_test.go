@@ -115,6 +115,21 @@ func TestCodecEndpoint(t *testing.T) {
 	if a := callWithCookie(t, "POST", url+"/api/v1/anpr/C020", cookie, query("AF41450AS")); a.status != 401 {
 		t.Fatalf("cookie accepted on a query: %d", a.status)
 	}
+	// The session token is not an API token, and an API token is not a session.
+	sessionToken := strings.TrimPrefix(cookie, "varco_session=")
+	if a := call(t, "GET", url+"/api/v1/audit", sessionToken, nil); a.status != 401 {
+		t.Fatalf("browser session token accepted as a bearer token: %d", a.status)
+	}
+	if a := decode("", "comune-h501", "varco_session="+topA); a.status != 401 {
+		t.Fatalf("access token accepted as a browser session: %d %s", a.status, a.raw)
+	}
+	// Signing out ends the browser session too.
+	if a := call(t, "POST", url+"/api/v1/auth/logout", topA, nil); a.status != 204 {
+		t.Fatalf("logout: %d %s", a.status, a.raw)
+	}
+	if a := decode("", "comune-h501", cookie); a.status != 401 {
+		t.Fatalf("browser session alive after logout: %d", a.status)
+	}
 	// CORS preflight from the Web UI's origin.
 	req, _ := http.NewRequest("OPTIONS", url+"/codec/decode", nil)
 	req.Header.Set("Origin", "http://127.0.0.1:8233")

@@ -16,6 +16,16 @@ var ErrInvalidToken = errors.New("invalid or expired token")
 
 const issuer = "varco"
 
+// browserAudience marks a browser session token (VerifyBrowser): it opens the codec endpoint
+// for the Temporal Web UI and nothing else, so Verify refuses it.
+const browserAudience = "varco-ui-session"
+
+// BrowserSessionTTL is how long a Web UI session lasts: a working day, so a registry officer
+// browsing workflow histories is not sent back to sign in every 15 minutes. It only decodes
+// payloads, is checked against the user's roles at every call, and ends at once on sign-out
+// or suspension (token version), like any token.
+const BrowserSessionTTL = 8 * time.Hour
+
 // Tokens issues and verifies the API's short-lived access tokens: HS256 JWTs whose subject
 // is the user's internal id. They carry no name and no role: roles are looked up on every
 // request, so a changed grant applies at once. The "ver" claim is the user's token version at
@@ -61,35 +71,66 @@ func (t *Tokens) Issue(userID int64, loa string) (string, error) {
 
 // IssueVersioned signs a token carrying the user's current token version.
 func (t *Tokens) IssueVersioned(userID, version int64, loa string) (string, error) {
+	tok, _, err := t.issue(userID, version, loa, t.ttl, "")
+	return tok, err
+}
+
+// IssueBrowser signs a browser session token (see BrowserSessionTTL) and returns its expiry.
+func (t *Tokens) IssueBrowser(userID, version int64, loa string) (string, time.Time, error) {
+	return t.issue(userID, version, loa, BrowserSessionTTL, browserAudience)
+}
+
+func (t *Tokens) issue(userID, version int64, loa string, ttl time.Duration, audience string) (string, time.Time, error) {
 	now := t.now()
+	exp := now.Add(ttl)
 	claims := jwt.MapClaims{
 		"iss": issuer,
 		"sub": strconv.FormatInt(userID, 10),
 		"iat": now.Unix(),
-		"exp": now.Add(t.ttl).Unix(),
+		"exp": exp.Unix(),
 		"jti": uuid.NewString(),
 		"loa": loa,
 		"ver": version,
 	}
+	if audience != "" {
+		claims["aud"] = audience
+	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
 	if err != nil {
-		return "", fmt.Errorf("sign token: %w", err)
+		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
-	return s, nil
+	return s, time.Unix(exp.Unix(), 0), nil
 }
 
-// Verify checks signature, algorithm, issuer and expiry, and returns the claims.
+// Verify checks an access token's signature, algorithm, issuer and expiry, and returns the
+// claims. A browser session token is refused.
 func (t *Tokens) Verify(token string) (Claims, error) {
-	parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return t.key, nil },
+	return t.verify(token, "")
+}
+
+// VerifyBrowser is Verify for browser session tokens: it accepts only those.
+func (t *Tokens) VerifyBrowser(token string) (Claims, error) {
+	return t.verify(token, browserAudience)
+}
+
+func (t *Tokens) verify(token, audience string) (Claims, error) {
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(t.now),
-	)
+	}
+	if audience != "" {
+		opts = append(opts, jwt.WithAudience(audience))
+	}
+	parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return t.key, nil }, opts...)
 	if err != nil || !parsed.Valid {
 		return Claims{}, ErrInvalidToken
 	}
 	mc, _ := parsed.Claims.(jwt.MapClaims)
+	if _, hasAud := mc["aud"]; hasAud && audience == "" {
+		return Claims{}, ErrInvalidToken // a browser session token is not an access token
+	}
 	sub, _ := mc["sub"].(string)
 	id, err := strconv.ParseInt(sub, 10, 64)
 	if err != nil || id <= 0 {
