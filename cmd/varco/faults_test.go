@@ -109,6 +109,11 @@ func TestFaultRun(t *testing.T) {
 	if used := q[comune.PurposeIDs["C019"]].Used; used != 3 {
 		t.Errorf("ANPR saw %d C019 calls: after the first 429 Varco must stop calling until midnight", used)
 	}
+	// The pause is in the database, so every worker sharing it stops too.
+	until, err := store.AnprPauses{DB: s.db.DB}.PausedUntil(context.Background(), comune.PDNDClientID+"/"+comune.PurposeIDs["C019"])
+	if err != nil || !until.After(time.Now()) {
+		t.Errorf("C019's pause in the database: until %v, err %v", until, err)
+	}
 	if used := q[comune.PurposeIDs["C021"]].Used; used != counts["C021"][404] {
 		t.Errorf("ANPR saw %d C021 calls for %d requests: a 404 must never be retried", used, counts["C021"][404])
 	}

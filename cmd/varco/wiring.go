@@ -139,14 +139,19 @@ func endpointsOf(e simulator.Endpoints) activities.Endpoints {
 	return activities.Endpoints(e)
 }
 
+// pauseRecheck is how often a worker rereads a (client, purpose) pair's quota pause from the
+// database: another worker's pause stops this one's calls within it.
+const pauseRecheck = time.Second
+
 func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys, log *slog.Logger) (*activities.Activities, error) {
 	hc, err := anprTransport(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &activities.Activities{
-		Authz:      az,
-		ANPR:       anpr.NewClient(anpr.Options{Logger: log}),
+		Authz: az,
+		// One 429 LimitExceeded pauses the pair on every worker sharing the database.
+		ANPR:       anpr.NewClient(anpr.Options{Logger: log, Pauses: anpr.NewCachedPauses(store.AnprPauses{DB: db}, pauseRecheck, nil)}),
 		Profiles:   &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
 		Audit:      &auditlog.Writer{DB: db, Signer: k.signer},
 		Retention:  auditlog.Retention{DB: db, Signer: k.signer},

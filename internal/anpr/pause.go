@@ -121,3 +121,61 @@ func (c *Client) notePause(ctx context.Context, service, key string, e *Error) {
 	c.log.LogAttrs(ctx, slog.LevelWarn, "anpr: daily quota exhausted; pausing calls",
 		slog.String("service", service), slog.Time("until", until))
 }
+
+// CachedPauses fronts a PauseStore shared by the replicas (the database) with this process's
+// memory, so a call does not cost a read of the shared store: a pause made or seen here is
+// answered from memory until it ends, and otherwise the shared store is read at most once per
+// key every Every. A pause set by another replica therefore stops this one's calls within
+// Every (each replica makes at most one more call meanwhile only if it calls in that window).
+type CachedPauses struct {
+	shared PauseStore
+	every  time.Duration
+	now    func() time.Time
+
+	mu      sync.Mutex
+	until   map[string]time.Time // latest pause end known here
+	checked map[string]time.Time // when the shared store was last read for the key
+}
+
+// NewCachedPauses returns a cache over shared that rereads a key after every; now is the
+// clock (nil: time.Now).
+func NewCachedPauses(shared PauseStore, every time.Duration, now func() time.Time) *CachedPauses {
+	if now == nil {
+		now = time.Now
+	}
+	return &CachedPauses{shared: shared, every: every, now: now,
+		until: map[string]time.Time{}, checked: map[string]time.Time{}}
+}
+
+// PausedUntil answers from memory while a pause known here lasts or the key was read less
+// than Every ago; otherwise it reads the shared store.
+func (c *CachedPauses) PausedUntil(ctx context.Context, key string) (time.Time, error) {
+	now := c.now()
+	c.mu.Lock()
+	until, last := c.until[key], c.checked[key]
+	c.mu.Unlock()
+	if now.Before(until) || (!last.IsZero() && now.Sub(last) < c.every) {
+		return until, nil
+	}
+	shared, err := c.shared.PausedUntil(ctx, key)
+	if err != nil {
+		return until, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checked[key] = now
+	if shared.After(c.until[key]) {
+		c.until[key] = shared
+	}
+	return c.until[key], nil
+}
+
+// Pause records the pause here at once and in the shared store.
+func (c *CachedPauses) Pause(ctx context.Context, key string, until time.Time) error {
+	c.mu.Lock()
+	if until.After(c.until[key]) {
+		c.until[key] = until
+	}
+	c.mu.Unlock()
+	return c.shared.Pause(ctx, key, until)
+}

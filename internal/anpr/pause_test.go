@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -187,5 +188,68 @@ func TestMemoryPausesNeverShortens(t *testing.T) {
 	}
 	if got, _ := s.PausedUntil(ctx, "other"); !got.IsZero() {
 		t.Errorf("unknown key paused until %s", got)
+	}
+}
+
+// countingPauses is a shared PauseStore that counts its reads.
+type countingPauses struct {
+	*MemoryPauses
+	reads atomic.Int64
+}
+
+func (c *countingPauses) PausedUntil(ctx context.Context, key string) (time.Time, error) {
+	c.reads.Add(1)
+	return c.MemoryPauses.PausedUntil(ctx, key)
+}
+
+// TestCachedPausesAcrossReplicas: two replicas, each with its own cache over one shared store.
+// A 429 on replica a pauses a at once; replica b, which read the store just before, stops
+// calling once its cache is older than Every; calls in between do not read the store.
+func TestCachedPausesAcrossReplicas(t *testing.T) {
+	f := newFake(t)
+	shared := &countingPauses{MemoryPauses: NewMemoryPauses()}
+	const every = time.Second
+	cacheA := NewCachedPauses(shared, every, f.clock.Now)
+	cacheB := NewCachedPauses(shared, every, f.clock.Now)
+	a, b := f.client(Options{Pauses: cacheA}), f.client(Options{Pauses: cacheB})
+	ctx, p := context.Background(), f.profile()
+
+	if _, err := b.Call(ctx, p, testOperator, testRequest("C020")); err != nil {
+		t.Fatalf("b before any 429: %v", err)
+	}
+	for range 5 {
+		if _, err := b.Call(ctx, p, testOperator, testRequest("C020")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := shared.reads.Load(); n != 1 {
+		t.Fatalf("six calls within %v read the shared store %d times, want 1", every, n)
+	}
+
+	f.set(func(f *fake) { f.anprReply = quota429 })
+	if _, err := a.Call(ctx, p, testOperator, testRequest("C020")); err == nil {
+		t.Fatal("a: want a 429")
+	}
+	f.set(func(f *fake) { f.anprReply = nil })
+	calls := f.anprCalls.Load()
+	if _, err := a.Call(ctx, p, testOperator, testRequest("C020")); !errors.Is(err, ErrQuotaPaused) {
+		t.Fatalf("a after its own 429: %v", err)
+	}
+	f.clock.Set(f.clock.Now().Add(every))
+	if _, err := b.Call(ctx, p, testOperator, testRequest("C020")); !errors.Is(err, ErrQuotaPaused) {
+		t.Fatalf("b one interval after a's 429: %v", err)
+	}
+	if f.anprCalls.Load() != calls {
+		t.Fatalf("paused calls reached ANPR: %d → %d", calls, f.anprCalls.Load())
+	}
+	// Paused until midnight: b answers from memory, without reading the store again.
+	reads := shared.reads.Load()
+	f.clock.Set(f.clock.Now().Add(time.Hour))
+	if _, err := b.Call(ctx, p, testOperator, testRequest("C020")); !errors.Is(err, ErrQuotaPaused) || shared.reads.Load() != reads {
+		t.Fatalf("b an hour later: %v, store reads %d → %d", err, reads, shared.reads.Load())
+	}
+	f.clock.Set(time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)) // Rome midnight
+	if _, err := b.Call(ctx, p, testOperator, testRequest("C020")); err != nil {
+		t.Fatalf("b after midnight: %v", err)
 	}
 }
