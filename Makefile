@@ -19,9 +19,12 @@ vet:
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
 
 # Every test: unit, workflow, store (SQLite and PostgreSQL), and the end-to-end tests that
-# start the embedded Temporal server, the simulator and the HTTP API in-process.
+# start the embedded Temporal server, the simulator and the HTTP API in-process. Then one pass
+# of the authorization benchmarks on a small world, so they cannot rot unnoticed (their
+# figures come from full runs: docs/performance.md).
 test: vet
 	$(GO) test -count=1 -timeout 45m $(PKGS)
+	VARCO_SCALE_COMUNI=2 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./rbac/
 
 # The whole-path benchmark against the direct simulator call (figures in docs/performance.md).
 bench:
