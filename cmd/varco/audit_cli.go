@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/config"
@@ -23,6 +27,7 @@ var errChainBroken = errors.New("the audit chain is broken")
 // checkpoints and reports the first broken link.
 func auditVerifyFlags(fs *flag.FlagSet) commandFunc {
 	comune := fs.String("comune", "", "verify one Comune (default: every Comune)")
+	anchors := fs.String("anchors", "", "file of anchors printed by `varco audit anchor`, kept outside the database, to check too")
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		k, db, err := adminBackends(ctx, cfg)
 		if err != nil {
@@ -48,8 +53,80 @@ func auditVerifyFlags(fs *flag.FlagSet) commandFunc {
 			broken = true
 			fmt.Fprintf(stdout, "%s  BROKEN  at seq %d (request %s): %s — %s\n", c, rep.Break.Seq, rep.Break.RequestID, rep.Break.Problem, rep.Break.Detail)
 		}
+		if *anchors != "" {
+			ok, err := checkAnchorFile(ctx, db.DB, k.signer, *anchors, *comune)
+			if err != nil {
+				return err
+			}
+			broken = broken || !ok
+		}
 		if broken {
 			return errChainBroken
+		}
+		return nil
+	}
+}
+
+// checkAnchorFile checks every anchor of the file (of one Comune, when given) and prints one
+// line each; ok is false when any does not hold.
+func checkAnchorFile(ctx context.Context, db bun.IDB, signer *auditlog.Signer, path, comune string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("anchors: %w", err)
+	}
+	defer f.Close()
+	anchors, err := auditlog.ReadAnchors(f)
+	if err != nil {
+		return false, err
+	}
+	ok := true
+	for _, a := range anchors {
+		if comune != "" && a.Comune != comune {
+			continue
+		}
+		res, err := auditlog.CheckAnchor(ctx, db, signer, a)
+		if err != nil {
+			return false, err
+		}
+		if res.OK() {
+			fmt.Fprintf(stdout, "%s  anchor  seq %d %s\n", a.Comune, a.Seq, res.Outcome)
+			continue
+		}
+		ok = false
+		fmt.Fprintf(stdout, "%s  BROKEN  anchor at seq %d: %s — %s\n", a.Comune, a.Seq, res.Outcome, res.Detail)
+	}
+	return ok, nil
+}
+
+// auditAnchorFlags: `varco audit anchor [-comune H501]` signs each Comune's current chain head
+// and prints it as one JSON line: keep the output outside the database (the auditor's archive,
+// a timestamping service) and check it later with `varco audit verify -anchors FILE`.
+func auditAnchorFlags(fs *flag.FlagSet) commandFunc {
+	comune := fs.String("comune", "", "anchor one Comune (default: every Comune)")
+	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+		k, db, err := adminBackends(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		comuni := []string{*comune}
+		if *comune == "" {
+			if comuni, err = comuneCodes(ctx, db); err != nil {
+				return err
+			}
+		}
+		enc := json.NewEncoder(stdout)
+		for _, c := range comuni {
+			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, k.signer, time.Now())
+			if err != nil {
+				return fmt.Errorf("anchor %s: %w", c, err)
+			}
+			if !ok {
+				continue // no records yet: nothing to anchor
+			}
+			if err := enc.Encode(a); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +100,51 @@ func mustOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAuditAnchorCLI: `varco audit anchor` prints the signed heads; `varco audit verify
+// -anchors` finds them holding, and broken once the anchored record's hash is rewritten (what
+// someone holding the database and the key could do to the checkpoints, not to the file).
+func TestAuditAnchorCLI(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	op := login(t, url, "demo-operatore")
+	var last string
+	for _, id := range []string{"AF41450AS", "UK79569LF"} {
+		a := call(t, "POST", url+"/api/v1/anpr/C020", op, query(id))
+		last, _ = a.body["requestId"].(string)
+	}
+
+	var out bytes.Buffer
+	stdout = &out
+	defer func() { stdout = os.Stdout }()
+	base := []string{"-data-dir", cfg.DataDir, "-log-level", "error"}
+	mustOK(t, run(append([]string{"audit", "anchor"}, base...), io.Discard))
+	if !strings.Contains(out.String(), `"comune":"H501"`) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("anchor printed %q, want one line for H501", out.String())
+	}
+	file := filepath.Join(t.TempDir(), "anchors.jsonl")
+	mustOK(t, os.WriteFile(file, out.Bytes(), 0o600))
+
+	verify := func() error {
+		out.Reset()
+		return run(append([]string{"audit", "verify", "-anchors", file}, base...), io.Discard)
+	}
+	if err := verify(); err != nil || !strings.Contains(out.String(), "holds") {
+		t.Fatalf("intact: %v, %q", err, out.String())
+	}
+	ctx := context.Background()
+	for _, q := range []string{
+		"DROP TRIGGER audit_events_no_update",
+		"UPDATE audit_events SET hash = 'rewritten' WHERE request_id = '" + last + "'",
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := verify(); !errors.Is(err, errChainBroken) || !strings.Contains(out.String(), "BROKEN  anchor at seq") {
+		t.Fatalf("rewritten record: %v, %q", err, out.String())
 	}
 }

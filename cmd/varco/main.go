@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"comune list":  plain(runComuneList),
 	"audit verify": {flags: auditVerifyFlags},
 	"audit key":    plain(runAuditKey),
+	"audit anchor": {flags: auditAnchorFlags},
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -71,7 +72,9 @@ installation operator:
                    [--environment ...] [--operator-mode end-user|comune-operator --operator-id ID]
   comune list
   user add         --username NAME --role TOP|ADMIN|AUTORIZZATO --comune H501 [--ente ID] [--services C020,C030]
-  audit verify     [--comune H501]   check each Comune's audit hash chain and signed checkpoints
+  audit verify     [--comune H501] [--anchors FILE]   check each Comune's audit hash chain, signed
+                   checkpoints and, with FILE, the anchors kept outside the database
+  audit anchor     [--comune H501]   sign each Comune's chain head and print it (JSON lines) to keep elsewhere
   audit key        print the audit signing key's public key (<id>=<base64>), to keep before a rotation
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
