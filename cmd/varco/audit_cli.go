@@ -15,6 +15,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/store"
 )
 
 // stdout is where the audit commands print their results (tests capture it).
@@ -23,23 +24,35 @@ var stdout io.Writer = os.Stdout
 // errChainBroken makes `varco audit verify` exit non-zero.
 var errChainBroken = errors.New("the audit chain is broken")
 
+// auditBackends opens the keys and the database of the audit commands and lists the Comuni
+// to work on: the one named, or every Comune.
+func auditBackends(ctx context.Context, cfg config.Config, comune string) (keys, *store.DB, []string, error) {
+	k, db, err := adminBackends(ctx, cfg)
+	if err != nil {
+		return keys{}, nil, nil, err
+	}
+	if comune != "" {
+		return k, db, []string{comune}, nil
+	}
+	comuni, err := comuneCodes(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return keys{}, nil, nil, err
+	}
+	return k, db, comuni, nil
+}
+
 // auditVerifyFlags: `varco audit verify [-comune H501]` walks each Comune's hash chain and
 // checkpoints and reports the first broken link.
 func auditVerifyFlags(fs *flag.FlagSet) commandFunc {
 	comune := fs.String("comune", "", "verify one Comune (default: every Comune)")
 	anchors := fs.String("anchors", "", "file of anchors printed by `varco audit anchor`, kept outside the database, to check too")
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		k, db, err := adminBackends(ctx, cfg)
+		k, db, comuni, err := auditBackends(ctx, cfg, *comune)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		comuni := []string{*comune}
-		if *comune == "" {
-			if comuni, err = comuneCodes(ctx, db); err != nil {
-				return err
-			}
-		}
 		broken := false
 		for _, c := range comuni {
 			rep, err := auditlog.Verify(ctx, db, c, k.signer)
@@ -104,17 +117,11 @@ func checkAnchorFile(ctx context.Context, db bun.IDB, signer *auditlog.Signer, p
 func auditAnchorFlags(fs *flag.FlagSet) commandFunc {
 	comune := fs.String("comune", "", "anchor one Comune (default: every Comune)")
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		k, db, err := adminBackends(ctx, cfg)
+		k, db, comuni, err := auditBackends(ctx, cfg, *comune)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		comuni := []string{*comune}
-		if *comune == "" {
-			if comuni, err = comuneCodes(ctx, db); err != nil {
-				return err
-			}
-		}
 		enc := json.NewEncoder(stdout)
 		for _, c := range comuni {
 			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, k.signer, time.Now())

@@ -14,21 +14,29 @@ import (
 	"time"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
+	"github.com/varco-anpr/varco/internal/config"
 )
+
+// auditEnv starts `varco dev`'s stack and makes one query per subject as demo-operatore,
+// returning the last request id.
+func auditEnv(t *testing.T, subjects ...string) (cfg config.Config, s *stack, last string) {
+	t.Helper()
+	cfg = testConfig(t, t.TempDir())
+	s, url := startEnv(t, cfg)
+	t.Cleanup(func() { s.stop(quietLogger()) })
+	op := login(t, url, "demo-operatore")
+	for _, id := range subjects {
+		a := call(t, "POST", url+"/api/v1/anpr/C020", op, query(id))
+		last, _ = a.body["requestId"].(string)
+	}
+	return cfg, s, last
+}
 
 // TestAuditVerifyCLI: `varco audit verify` passes on an intact archive and catches one
 // altered record (the test alters it behind the triggers' back, as an attacker with the
 // database file would).
 func TestAuditVerifyCLI(t *testing.T) {
-	cfg := testConfig(t, t.TempDir())
-	s, url := startEnv(t, cfg)
-	defer s.stop(quietLogger())
-	op := login(t, url, "demo-operatore")
-	var last string
-	for _, id := range []string{"AF41450AS", "UK79569LF", "OR69233LN"} {
-		a := call(t, "POST", url+"/api/v1/anpr/C020", op, query(id))
-		last, _ = a.body["requestId"].(string)
-	}
+	cfg, s, last := auditEnv(t, "AF41450AS", "UK79569LF", "OR69233LN")
 	verify := func() error {
 		return run([]string{"audit", "verify", "-data-dir", cfg.DataDir, "-log-level", "error"}, io.Discard)
 	}
@@ -56,11 +64,7 @@ func TestAuditVerifyCLI(t *testing.T) {
 // to a new key, and `varco audit verify` accepts the old checkpoints only when that printed
 // line is kept in -audit-retired-keys.
 func TestAuditKeyRotationCLI(t *testing.T) {
-	cfg := testConfig(t, t.TempDir())
-	s, url := startEnv(t, cfg)
-	defer s.stop(quietLogger())
-	op := login(t, url, "demo-operatore")
-	call(t, "POST", url+"/api/v1/anpr/C020", op, query("AF41450AS"))
+	cfg, s, _ := auditEnv(t, "AF41450AS")
 
 	var out bytes.Buffer
 	stdout = &out
@@ -107,15 +111,7 @@ func mustOK(t *testing.T, err error) {
 // -anchors` finds them holding, and broken once the anchored record's hash is rewritten (what
 // someone holding the database and the key could do to the checkpoints, not to the file).
 func TestAuditAnchorCLI(t *testing.T) {
-	cfg := testConfig(t, t.TempDir())
-	s, url := startEnv(t, cfg)
-	defer s.stop(quietLogger())
-	op := login(t, url, "demo-operatore")
-	var last string
-	for _, id := range []string{"AF41450AS", "UK79569LF"} {
-		a := call(t, "POST", url+"/api/v1/anpr/C020", op, query(id))
-		last, _ = a.body["requestId"].(string)
-	}
+	cfg, s, last := auditEnv(t, "AF41450AS", "UK79569LF")
 
 	var out bytes.Buffer
 	stdout = &out
