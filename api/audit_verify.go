@@ -18,15 +18,8 @@ func (s *Server) auditVerify(c *fiber.Ctx) error {
 	if !reComune.MatchString(comune) {
 		return fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
 	}
-	scopes, err := s.Authz.AuditScopes(c.UserContext(), callerOf(c).UserID)
-	if err != nil {
+	if err := s.mayVerifyComune(c, comune); err != nil {
 		return err
-	}
-	if err := mayVerify(scopes, comune); err != nil {
-		return err
-	}
-	if s.AuditSigner == nil {
-		return fail(errcode.Unavailable, "the audit checkpoint key is not configured")
 	}
 	rep, err := auditlog.Verify(c.UserContext(), s.DB, comune, s.AuditSigner)
 	if err != nil {

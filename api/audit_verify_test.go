@@ -166,3 +166,62 @@ func TestAuditVerifyWithoutKey(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
+
+// TestAuditAnchorEndpoints: the TOP takes an anchor of its Comune and checks it later; it
+// holds until the anchored record is rewritten. Scope as for verify; bad bodies are 400.
+func TestAuditAnchorEndpoints(t *testing.T) {
+	e := newAuditEnv(t)
+	for _, tc := range []struct {
+		user, comune string
+		status       int
+	}{
+		{"admin.h501", "H501", 403},
+		{"top.f205", "H501", 404},
+		{"top.f205", "F205", 404}, // its own Comune, but no records: nothing to anchor
+		{"top.h501", "nope", 400},
+		{"", "H501", 401},
+	} {
+		if r := e.do(e.s, "POST", "/api/v1/audit/anchor?comune="+tc.comune, e.tokens[tc.user], nil); r.status != tc.status {
+			t.Errorf("anchor by %s of %q: %d %s", tc.user, tc.comune, r.status, r.raw)
+		}
+	}
+	r := e.do(e.s, "POST", "/api/v1/audit/anchor?comune=H501", e.tokens["top.h501"], nil)
+	if r.status != 200 || r.body["seq"] != float64(8) || r.body["keyId"] != "test" {
+		t.Fatalf("anchor: %d %s", r.status, r.raw)
+	}
+	anchor := r.body
+	check := func(user string, body any) reply {
+		t.Helper()
+		return e.do(e.s, "POST", "/api/v1/audit/anchor/check", e.tokens[user], body)
+	}
+	if c := check("top.h501", map[string]any{"anchors": []any{anchor}}); c.status != 200 || c.body["ok"] != true {
+		t.Fatalf("check intact: %d %s", c.status, c.raw)
+	}
+	for _, tc := range []struct {
+		name, user string
+		body       any
+		status     int
+	}{
+		{"another Comune's TOP", "top.f205", map[string]any{"anchors": []any{anchor}}, 404},
+		{"an ADMIN", "admin.h501", map[string]any{"anchors": []any{anchor}}, 403},
+		{"no anchors", "top.h501", map[string]any{"anchors": []any{}}, 400},
+		{"unknown field", "top.h501", map[string]any{"anchors": []any{anchor}, "x": 1}, 400},
+		{"no comune", "top.h501", map[string]any{"anchors": []any{map[string]any{"seq": 3}}}, 400},
+	} {
+		if c := check(tc.user, tc.body); c.status != tc.status || c.body["code"] == nil {
+			t.Errorf("%s: %d %s", tc.name, c.status, c.raw)
+		}
+	}
+	for _, stmt := range []string{"DROP TRIGGER audit_events_no_update",
+		"UPDATE audit_events SET hash = 'rewritten' WHERE comune_code = 'H501' AND seq = 8"} {
+		if _, err := e.db.ExecContext(context.Background(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := check("top.h501", map[string]any{"anchors": []any{anchor}})
+	results, _ := c.body["results"].([]any)
+	if c.status != 200 || c.body["ok"] != false || len(results) != 1 ||
+		results[0].(map[string]any)["outcome"] != auditlog.CheckpointMismatch {
+		t.Fatalf("check after rewrite: %d %s", c.status, c.raw)
+	}
+}

@@ -110,6 +110,8 @@ func (s *Server) routes() {
 	v1.Get("/audit/export.json", s.authenticate, s.auditExportJSON)
 	v1.Get("/audit/anomalies", s.authenticate, s.auditAnomalies)
 	v1.Get("/audit/verify", s.authenticate, s.auditVerify)
+	v1.Post("/audit/anchor", s.authenticate, s.auditAnchor)
+	v1.Post("/audit/anchor/check", s.authenticate, s.auditAnchorCheck)
 	v1.Get("/audit/tracing.csv", s.authenticate, s.auditTracing)
 	s.adminRoutes(v1)
 }
