@@ -37,7 +37,7 @@ type auditEnv struct {
 	tokens map[string]string
 }
 
-func newAuditEnv(t *testing.T) *auditEnv {
+func newAuditEnv(t testing.TB) *auditEnv {
 	e := &auditEnv{authEnv: newAuthEnv(t), tokens: map[string]string{}}
 	scopes := fixedScopes{}
 	for name, sc := range map[string]store.Scope{

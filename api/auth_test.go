@@ -129,7 +129,7 @@ func (e *authEnv) whoami(access string) reply {
 }
 
 // tokens returns the access and refresh token of a successful answer.
-func (r reply) tokens(t *testing.T) (access, refresh string) {
+func (r reply) tokens(t testing.TB) (access, refresh string) {
 	t.Helper()
 	access, _ = r.body["access_token"].(string)
 	refresh, _ = r.body["refresh_token"].(string)
