@@ -17,10 +17,10 @@ const benchUsers = 5000
 
 // bigWorld adds benchUsers AUTORIZZATI of Ente e1 to each Comune (their grants and Casbin
 // facts, in one transaction), then reloads, and returns one of them.
-func bigWorld(b *testing.B) (*world, int64) {
+func bigWorld(b *testing.B, db *store.DB) (*world, int64) {
 	b.Helper()
 	ctx := context.Background()
-	w := newWorld(b, storetest.SQLite(b))
+	w := newWorld(b, db)
 	users := make([]store.User, 2*benchUsers)
 	for i := range users {
 		users[i] = store.User{Username: fmt.Sprintf("bench-%d", i), Active: true}
@@ -56,7 +56,7 @@ func bigWorld(b *testing.B) (*world, int64) {
 }
 
 func BenchmarkCan(b *testing.B) {
-	w, user := bigWorld(b)
+	w, user := bigWorld(b, storetest.SQLite(b))
 	b.ResetTimer()
 	for b.Loop() {
 		ok, err := w.az.Can(user, "H501", ObjQuery, "C020")
@@ -67,7 +67,7 @@ func BenchmarkCan(b *testing.B) {
 }
 
 func BenchmarkCanDenied(b *testing.B) {
-	w, user := bigWorld(b)
+	w, user := bigWorld(b, storetest.SQLite(b))
 	b.ResetTimer()
 	for b.Loop() {
 		if ok, _ := w.az.Can(user, "H501", ObjAdminUsers, ActWrite); ok {
@@ -76,18 +76,25 @@ func BenchmarkCanDenied(b *testing.B) {
 	}
 }
 
-// BenchmarkAuthorizeQuery includes its SQLite reads (user, convenzioni, grant) and the quota
-// counter's write.
+// BenchmarkAuthorizeQuery includes its reads (user, convenzioni, grant) and the quota
+// counter's write, on each database.
 func BenchmarkAuthorizeQuery(b *testing.B) {
-	w, user := bigWorld(b)
-	ctx := context.Background()
-	day := rome(2025, 6, 1)
-	b.ResetTimer()
-	for b.Loop() {
-		d, err := w.az.AuthorizeQuery(ctx, user, "H501", "C020", day)
-		if err != nil || !d.Allowed {
-			b.Fatalf("%+v %v", d, err)
-		}
+	for _, kind := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{store.DialectSQLite, storetest.SQLite}, {store.DialectPostgres, storetest.Postgres}} {
+		b.Run(kind.name, func(b *testing.B) {
+			w, user := bigWorld(b, kind.open(b))
+			ctx := context.Background()
+			day := rome(2025, 6, 1)
+			b.ResetTimer()
+			for b.Loop() {
+				d, err := w.az.AuthorizeQuery(ctx, user, "H501", "C020", day)
+				if err != nil || !d.Allowed {
+					b.Fatalf("%+v %v", d, err)
+				}
+			}
+		})
 	}
 }
 

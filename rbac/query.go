@@ -43,14 +43,15 @@ type Decision struct {
 // quota is used up. An allowed decision counts one use against both quotas. A denial is a
 // Decision with a Reason, not an error; errors are infrastructure failures.
 func (a *Authorizer) AuthorizeQuery(ctx context.Context, userID int64, comune, service string, day time.Time) (Decision, error) {
-	u, err := store.GetUser(ctx, a.db.DB, userID)
+	// One read gives both the user's state and their grant as stored now (see confirmAndCount).
+	acc, err := store.GetQueryAccess(ctx, a.db.DB, userID, comune)
 	if errors.Is(err, store.ErrNotFound) {
 		return deny(Decision{}, ReasonUserNotFound), nil
 	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
 	}
-	if !u.Active {
+	if !acc.Active {
 		return deny(Decision{}, ReasonUserSuspended), nil
 	}
 	d, ok := a.autorizzatoGrant(userID, comune)
@@ -68,18 +69,15 @@ func (a *Authorizer) AuthorizeQuery(ctx context.Context, userID int64, comune, s
 	if err != nil || !d.Allowed {
 		return d, err
 	}
-	return a.confirmAndCount(ctx, d, userID, comune, service, day)
+	return a.confirmAndCount(ctx, d, acc.Grant, service, day)
 }
 
-// confirmAndCount re-reads the grant from the database, so that a revocation or a narrowed
-// profile committed by any replica denies at once, and then consumes the daily quotas.
-func (a *Authorizer) confirmAndCount(ctx context.Context, d Decision, userID int64, comune, service string, day time.Time) (Decision, error) {
-	g, err := store.AutorizzatoGrant(ctx, a.db.DB, userID, comune)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && g.EnteID != d.EnteID) {
+// confirmAndCount checks the decision against the grant as stored (g, read by this request),
+// so that a revocation or a narrowed profile committed by any replica denies at once, even
+// before this replica's policy follows, and then consumes the daily quotas.
+func (a *Authorizer) confirmAndCount(ctx context.Context, d Decision, g *store.Grant, service string, day time.Time) (Decision, error) {
+	if g == nil || g.EnteID != d.EnteID {
 		return deny(d, ReasonNoGrant), nil
-	}
-	if err != nil {
-		return Decision{}, fmt.Errorf("rbac: authorize query: %w", err)
 	}
 	if !slices.Contains(g.Services, service) {
 		return deny(d, ReasonServiceNotInProfile), nil

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -178,4 +180,38 @@ func updateUser(ctx context.Context, db bun.IDB, op string, id int64, set string
 		return fmt.Errorf("store: %s: %w", op, ErrNotFound)
 	}
 	return nil
+}
+
+// QueryAccess is what a query's authorization reads of the database: whether the user is
+// active, and their AUTORIZZATO grant in the Comune (nil when they hold none).
+type QueryAccess struct {
+	Active bool
+	Grant  *Grant
+}
+
+// GetQueryAccess reads the user's state and AUTORIZZATO grant in the Comune in one round trip
+// (it runs on every query); ErrNotFound when the user does not exist.
+func GetQueryAccess(ctx context.Context, db bun.IDB, userID int64, comune string) (QueryAccess, error) {
+	var (
+		acc      QueryAccess
+		id, ente sql.NullInt64
+		quota    sql.NullInt64
+		services []byte
+	)
+	err := db.QueryRowContext(ctx, `SELECT u.active, g.id, g.ente_id, g.services, g.daily_quota
+		FROM users u LEFT JOIN grants g ON g.user_id = u.id AND g.comune_code = ? AND g.role = ?
+		WHERE u.id = ?`, comune, RoleAutorizzato, userID).Scan(&acc.Active, &id, &ente, &services, &quota)
+	if err != nil {
+		return QueryAccess{}, classify("query access", err)
+	}
+	if !id.Valid {
+		return acc, nil
+	}
+	g := &Grant{ID: id.Int64, UserID: userID, ComuneCode: comune, EnteID: ente.Int64, Role: RoleAutorizzato,
+		DailyQuota: int(quota.Int64)}
+	if err := json.Unmarshal(services, &g.Services); err != nil {
+		return QueryAccess{}, fmt.Errorf("store: query access: grant %d services: %w", g.ID, err)
+	}
+	acc.Grant = g
+	return acc, nil
 }

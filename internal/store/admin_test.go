@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,6 +151,72 @@ func TestActiveTops(t *testing.T) {
 		}
 		if tops, _ := store.ActiveTops(ctx, db.DB, "H501"); len(tops) != 0 {
 			t.Fatalf("after delete: %v", tops)
+		}
+	})
+}
+
+// TestConsumeQuotaOneLimit: with one limited scope (the single-statement path), concurrent uses
+// are counted up to the limit and no further, and refused uses leave the count alone.
+func TestConsumeQuotaOneLimit(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		day := time.Now()
+		limits := []store.QuotaLimit{{Scope: "convenzione:9", Limit: 4}, {Scope: "grant:9", Limit: 0}}
+		var allowed atomic.Int64
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				exceeded, err := store.ConsumeQuota(ctx, db.DB, day, limits)
+				switch {
+				case err != nil:
+					t.Error(err)
+				case exceeded == "":
+					allowed.Add(1)
+				case exceeded != "convenzione:9":
+					t.Errorf("exceeded %q", exceeded)
+				}
+			})
+		}
+		wg.Wait()
+		if allowed.Load() != 4 {
+			t.Fatalf("%d uses allowed under a quota of 4", allowed.Load())
+		}
+		for scope, want := range map[string]int64{"convenzione:9": 4, "grant:9": 0} {
+			if n, err := store.QuotaUsed(ctx, db.DB, scope, day); err != nil || n != want {
+				t.Errorf("%s used %d (%v), want %d", scope, n, err, want)
+			}
+		}
+		if exceeded, err := store.ConsumeQuota(ctx, db.DB, day, []store.QuotaLimit{{Scope: "free", Limit: 0}}); err != nil || exceeded != "" {
+			t.Errorf("no limit: %q %v", exceeded, err)
+		}
+	})
+}
+
+// TestGetQueryAccess: one read gives the user's state and AUTORIZZATO grant in the Comune.
+func TestGetQueryAccess(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, e := fixture(t, db, "H501")
+		u := &store.User{Username: "op", Active: true}
+		mustNoErr(t, store.CreateUser(ctx, db.DB, u))
+		acc, err := store.GetQueryAccess(ctx, db.DB, u.ID, c.Code)
+		if err != nil || !acc.Active || acc.Grant != nil {
+			t.Fatalf("no grant: %+v %v", acc, err)
+		}
+		mustNoErr(t, store.CreateGrant(ctx, db.DB, &store.Grant{UserID: u.ID, ComuneCode: c.Code, EnteID: e.ID, Role: store.RoleAdmin}))
+		g := &store.Grant{UserID: u.ID, ComuneCode: c.Code, EnteID: e.ID, Role: store.RoleAutorizzato, Services: []string{"C020"}, DailyQuota: 7}
+		mustNoErr(t, store.CreateGrant(ctx, db.DB, g))
+		mustNoErr(t, store.SetUserActive(ctx, db.DB, u.ID, false))
+		acc, err = store.GetQueryAccess(ctx, db.DB, u.ID, c.Code)
+		if err != nil || acc.Active || acc.Grant == nil || acc.Grant.ID != g.ID || acc.Grant.EnteID != e.ID ||
+			acc.Grant.DailyQuota != 7 || len(acc.Grant.Services) != 1 || acc.Grant.Services[0] != "C020" {
+			t.Fatalf("suspended with grant: %+v %+v %v", acc, acc.Grant, err)
+		}
+		if acc, _ := store.GetQueryAccess(ctx, db.DB, u.ID, "F205"); acc.Grant != nil {
+			t.Fatalf("grant of another Comune: %+v", acc.Grant)
+		}
+		if _, err := store.GetQueryAccess(ctx, db.DB, u.ID+100, c.Code); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
 		}
 	})
 }

@@ -50,18 +50,33 @@ func quotaDay(day time.Time) string { return Day(day).Format(time.DateOnly) }
 // is atomic in both databases, so replicas sharing the database agree on the count.
 func ConsumeQuota(ctx context.Context, db bun.IDB, day time.Time, limits []QuotaLimit) (exceeded string, err error) {
 	d := quotaDay(day)
+	var limited []QuotaLimit
+	for _, l := range limits {
+		if l.Limit > 0 {
+			limited = append(limited, l)
+		}
+	}
+	switch len(limited) {
+	case 0:
+		return "", nil
+	case 1:
+		// One counter needs no transaction: a conditional upsert counts the use only while the
+		// count is under the limit, atomically, in one round trip.
+		ok, err := incrementQuotaUnder(ctx, db, limited[0], d)
+		if err != nil || ok {
+			return "", err
+		}
+		return limited[0].Scope, nil
+	}
 	err = Tx(ctx, db, func(tx bun.Tx) error {
-		for _, l := range limits {
-			if l.Limit <= 0 {
-				continue
-			}
-			n, err := incrementQuota(ctx, tx, l.Scope, d)
+		for _, l := range limited {
+			ok, err := incrementQuotaUnder(ctx, tx, l, d)
 			if err != nil {
 				return err
 			}
-			if n > int64(l.Limit) {
+			if !ok {
 				exceeded = l.Scope
-				return errQuotaRollback
+				return errQuotaRollback // uncount the scopes counted before this one
 			}
 		}
 		return nil
@@ -75,15 +90,18 @@ func ConsumeQuota(ctx context.Context, db bun.IDB, day time.Time, limits []Quota
 // errQuotaRollback rolls the counting transaction back; never returned to callers.
 var errQuotaRollback = fmt.Errorf("store: quota exceeded")
 
-func incrementQuota(ctx context.Context, tx bun.IDB, scope, day string) (int64, error) {
-	var n int64
-	err := tx.NewRaw(`INSERT INTO quota_counters (scope, day, count) VALUES (?, ?, 1)
-		ON CONFLICT (scope, day) DO UPDATE SET count = quota_counters.count + 1 RETURNING count`, scope, day).
-		Scan(ctx, &n)
+// incrementQuotaUnder counts one use of l's scope unless the count has reached l.Limit; ok
+// reports whether it counted. When the count is at the limit the update's WHERE is false and
+// the statement returns no row (PostgreSQL and SQLite alike).
+func incrementQuotaUnder(ctx context.Context, db bun.IDB, l QuotaLimit, day string) (bool, error) {
+	var n []int64
+	err := db.NewRaw(`INSERT INTO quota_counters (scope, day, count) VALUES (?, ?, 1)
+		ON CONFLICT (scope, day) DO UPDATE SET count = quota_counters.count + 1
+		WHERE quota_counters.count < ? RETURNING count`, l.Scope, day, l.Limit).Scan(ctx, &n)
 	if err != nil {
-		return 0, classify("consume quota", err)
+		return false, classify("consume quota", err)
 	}
-	return n, nil
+	return len(n) == 1, nil
 }
 
 // QuotaUsed returns how many uses the scope counted on the day.
