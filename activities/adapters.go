@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 )
@@ -63,6 +64,7 @@ type StoreProfiles struct {
 	// the configured CA bundle); nil uses the ANPR client's default.
 	HTTPClient *http.Client
 	TTL        time.Duration
+	Now        clock.Clock // nil: the system clock
 
 	mu    sync.Mutex
 	cache map[string]cachedProfile
@@ -75,7 +77,7 @@ type cachedProfile struct {
 
 // Profile implements Profiles.
 func (s *StoreProfiles) Profile(ctx context.Context, code string) (Profile, error) {
-	now := time.Now()
+	now := s.Now.Now()
 	s.mu.Lock()
 	if c, ok := s.cache[code]; ok && now.Before(c.expires) {
 		s.mu.Unlock()

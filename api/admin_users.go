@@ -112,7 +112,7 @@ func (x *adminReq) newGrant(role string, enteID int64, services []string, quota 
 
 // fitServices sets g's profile, refusing (403) services outside the Ente's convenzione.
 func (x *adminReq) fitServices(g *store.Grant, services []string) error {
-	offered, err := rbac.OfferedServices(x.ctx(), x.s.DB, x.comune, g.EnteID)
+	offered, err := rbac.OfferedServices(x.ctx(), x.s.DB, x.comune, g.EnteID, x.s.Now())
 	if err != nil {
 		return err
 	}

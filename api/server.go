@@ -15,6 +15,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -49,7 +50,7 @@ type Deps struct {
 	RequestTimeout time.Duration
 	Namespace      string
 	CallMode       workflows.CallMode
-	Now            func() time.Time
+	Now            clock.Clock // every time-based decision of the API reads it
 	// SubjectKey keys the audit's subject hashes: GET /api/v1/audit?subject= needs it.
 	SubjectKey []byte
 	// AuditSigner checks the audit's signed checkpoints: GET /api/v1/audit/verify needs it.
@@ -68,7 +69,7 @@ type Server struct {
 // New builds the Fiber app with every route registered.
 func New(d Deps) *Server {
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.System
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()

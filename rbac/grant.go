@@ -69,7 +69,7 @@ func (a *Authorizer) fitProfile(ctx context.Context, tx bun.IDB, g *store.Grant)
 	if err != nil {
 		return fmt.Errorf("rbac: add grant: %w", err)
 	}
-	offered := servicesNotExpired(convs, time.Now())
+	offered := servicesNotExpired(convs, a.Now.Now())
 	if offered == nil {
 		return fmt.Errorf("rbac: add grant: %w", ErrNoConvenzione)
 	}
@@ -120,13 +120,13 @@ func rulesOf(g *store.Grant) []store.CasbinRule {
 }
 
 // OfferedServices returns, sorted, the services an AUTORIZZATO of the Ente may be given in the
-// Comune: those of its convenzioni not expired. nil when there is no such convenzione.
-func OfferedServices(ctx context.Context, db bun.IDB, comune string, enteID int64) ([]string, error) {
+// Comune on the day of at: those of its convenzioni not expired. nil when there is no such convenzione.
+func OfferedServices(ctx context.Context, db bun.IDB, comune string, enteID int64, at time.Time) ([]string, error) {
 	convs, err := store.ConvenzioniOf(ctx, db, comune, enteID)
 	if err != nil {
 		return nil, fmt.Errorf("rbac: offered services: %w", err)
 	}
-	offered := servicesNotExpired(convs, time.Now())
+	offered := servicesNotExpired(convs, at)
 	if offered == nil {
 		return nil, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -31,7 +32,9 @@ var policyCSV string
 // another replica become visible at the next Refresh (Watch), which reloads only the Comuni
 // that changed.
 type Authorizer struct {
-	db     *store.DB
+	db *store.DB
+	// Now tells which convenzioni are still valid when a grant is made; nil: the system clock.
+	Now    clock.Clock
 	comuni []string // Comuni loaded; nil = all
 
 	// writeMu serialises reloads and the in-memory step of Update, so a change committed while

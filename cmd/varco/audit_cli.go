@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/store"
 )
@@ -124,7 +124,7 @@ func auditAnchorFlags(fs *flag.FlagSet) commandFunc {
 		defer db.Close()
 		enc := json.NewEncoder(stdout)
 		for _, c := range comuni {
-			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, k.signer, time.Now())
+			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, k.signer, clock.System())
 			if err != nil {
 				return fmt.Errorf("anchor %s: %w", c, err)
 			}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // Defaults for Options.
@@ -20,10 +22,10 @@ const maxAnswerBytes = 8 << 20
 
 // Options configures a Client. Zero values pick safe defaults.
 type Options struct {
-	HTTPClient    *http.Client     // default: timeout 10s, TLS from system roots
-	Now           func() time.Time // default: time.Now
-	Logger        *slog.Logger     // default: discard
-	VoucherMargin time.Duration    // reuse a voucher until its expiry minus this; default 30s
+	HTTPClient    *http.Client  // default: timeout 10s, TLS from system roots
+	Now           clock.Clock   // default: the system clock
+	Logger        *slog.Logger  // default: discard
+	VoucherMargin time.Duration // reuse a voucher until its expiry minus this; default 30s
 	// Pauses records the (PDND client, purpose) pairs paused after a 429 LimitExceeded
 	// (ANPR.md §6). Default: NewMemoryPauses(), private to this process; give replicas a
 	// shared store so one 429 pauses them all.
@@ -34,7 +36,7 @@ type Options struct {
 // whole process so vouchers are shared.
 type Client struct {
 	http   *http.Client
-	now    func() time.Time
+	now    clock.Clock
 	log    *slog.Logger
 	margin time.Duration
 	grants *grantCache
@@ -48,7 +50,7 @@ func NewClient(opts Options) *Client {
 		c.http = defaultHTTPClient()
 	}
 	if c.now == nil {
-		c.now = time.Now
+		c.now = clock.System
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // fetchTimeout bounds a voucher fetch that no caller waits for any more (see run).
@@ -30,7 +32,7 @@ type grantKey struct {
 // concurrent calls for the same key cause one token request. Grants are bearer secrets,
 // so they live only here, never on disk or in logs.
 type grantCache struct {
-	now      func() time.Time // the Client's clock, so tests can expire grants
+	now      clock.Clock // the Client's clock, so tests can expire grants
 	mu       sync.Mutex
 	entries  map[grantKey]grant
 	inflight map[grantKey]*flight
@@ -42,7 +44,7 @@ type flight struct {
 	err  error
 }
 
-func newGrantCache(now func() time.Time) *grantCache {
+func newGrantCache(now clock.Clock) *grantCache {
 	return &grantCache{now: now, entries: map[grantKey]grant{}, inflight: map[grantKey]*flight{}}
 }
 

@@ -10,6 +10,8 @@ import (
 	// ANPR's quota day is the Europe/Rome calendar day; embedding the zone database keeps
 	// NextRomeMidnight right (DST included) on hosts and images without /usr/share/zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // ErrQuotaPaused is the cause of a KindQuotaExhausted refusal made locally, without any
@@ -138,10 +140,10 @@ type CachedPauses struct {
 }
 
 // NewCachedPauses returns a cache over shared that rereads a key after every; now is the
-// clock (nil: time.Now).
-func NewCachedPauses(shared PauseStore, every time.Duration, now func() time.Time) *CachedPauses {
+// clock (nil: the system clock).
+func NewCachedPauses(shared PauseStore, every time.Duration, now clock.Clock) *CachedPauses {
 	if now == nil {
-		now = time.Now
+		now = clock.System
 	}
 	return &CachedPauses{shared: shared, every: every, now: now,
 		until: map[string]time.Time{}, checked: map[string]time.Time{}}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -50,7 +51,7 @@ func Purge(ctx context.Context, db bun.IDB, comune string, before time.Time, sig
 		if err != nil {
 			return err
 		}
-		cp := signer.Sign(comune, through, last.Hash, time.Now())
+		cp := signer.Sign(comune, through, last.Hash, clock.System())
 		if _, err := store.InsertCheckpoint(ctx, tx, &cp); err != nil {
 			return err
 		}

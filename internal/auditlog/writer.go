@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -18,9 +19,9 @@ const DefaultCheckpointEvery = 1000
 // traffic also get one at each retention run (PurgeExpired checkpoints every head).
 type Writer struct {
 	DB     bun.IDB
-	Signer *Signer // nil: no periodic checkpoints (tests, or a deployment without the key)
-	Every  int64   // 0 = DefaultCheckpointEvery
-	Now    func() time.Time
+	Signer *Signer     // nil: no periodic checkpoints (tests, or a deployment without the key)
+	Every  int64       // 0 = DefaultCheckpointEvery
+	Now    clock.Clock // nil: the system clock
 }
 
 // InsertAudit implements activities.AuditWriter: idempotent by request ID, like store.InsertAudit.
@@ -61,9 +62,4 @@ func CheckpointHead(ctx context.Context, db bun.IDB, comune string, signer *Sign
 	return &cp, nil
 }
 
-func now(f func() time.Time) time.Time {
-	if f == nil {
-		return time.Now()
-	}
-	return f()
-}
+func now(c clock.Clock) time.Time { return c.Now() }

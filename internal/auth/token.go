@@ -8,6 +8,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // ErrInvalidToken covers every reason a bearer token is refused; callers answer 401 and
@@ -34,7 +36,7 @@ const BrowserSessionTTL = 8 * time.Hour
 type Tokens struct {
 	key []byte
 	ttl time.Duration
-	now func() time.Time
+	now clock.Clock
 }
 
 // Claims are what a verified token says.
@@ -49,12 +51,12 @@ type Claims struct {
 }
 
 // NewTokens builds a token issuer; key must hold at least 32 bytes.
-func NewTokens(key []byte, ttl time.Duration, now func() time.Time) (*Tokens, error) {
+func NewTokens(key []byte, ttl time.Duration, now clock.Clock) (*Tokens, error) {
 	if len(key) < 32 {
 		return nil, fmt.Errorf("token key: %d bytes, want at least 32", len(key))
 	}
 	if now == nil {
-		now = time.Now
+		now = clock.System
 	}
 	return &Tokens{key: key, ttl: ttl, now: now}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 )
@@ -43,8 +44,8 @@ type DemoOptions struct {
 	Password string
 	// Endpoints of the ANPR side (the simulator's, in dev); stored as given, may be empty.
 	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
-	// Now is the clock (time.Now when nil); the convenzione starts on its Europe/Rome day.
-	Now func() time.Time
+	// Now is the clock (the system clock when nil); the convenzione starts on its Europe/Rome day.
+	Now clock.Clock
 	// SealKey, when set, seals the generated PDND private key before it is stored (the
 	// wiring seals it with the installation's secrets key; tests may leave it nil).
 	SealKey func(comune string, pemText []byte) (string, error)
@@ -58,7 +59,7 @@ func Demo(ctx context.Context, db *store.DB, az *rbac.Authorizer, opts DemoOptio
 		return false, errors.New("seed: demo: empty password")
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.System
 	}
 	// Slow parts (key generation, password hashing) happen before the write transaction, which
 	// on SQLite holds the only connection.

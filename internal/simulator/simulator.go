@@ -28,16 +28,17 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/varco-anpr/varco/internal/catalogue"
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // Config configures a Simulator. Only PublicURL is required.
 type Config struct {
-	PublicURL  string           // e.g. "http://127.0.0.1:8089"; every URL/audience derives from it
-	Seed       int64            // population is deterministic from the seed
-	Population int              // generated people besides the fixed collaudo subjects; default 10000 when 0
-	VoucherTTL time.Duration    // default 600s
-	Now        func() time.Time // default time.Now
-	Logger     *slog.Logger     // default slog.Default(); never given personal data
+	PublicURL  string        // e.g. "http://127.0.0.1:8089"; every URL/audience derives from it
+	Seed       int64         // population is deterministic from the seed
+	Population int           // generated people besides the fixed collaudo subjects; default 10000 when 0
+	VoucherTTL time.Duration // default 600s
+	Now        clock.Clock   // default: the system clock
+	Logger     *slog.Logger  // default slog.Default(); never given personal data
 
 	// DailyQuota is the calls per purpose per calendar day (Europe/Rome) before 429
 	// LimitExceeded; 0 = unlimited. Overridable per purpose at runtime (quota.go).
@@ -123,7 +124,7 @@ func New(cfg Config) (*Simulator, error) {
 		cfg.VoucherTTL = defaultVoucherTTL
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.System
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

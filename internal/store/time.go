@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // rome is where convenzioni are signed: their validity days are Italian calendar days.
@@ -36,7 +38,7 @@ func now() time.Time { return stamp(time.Time{}) }
 // stamp normalises t as now does, taking the current time when t is zero.
 func stamp(t time.Time) time.Time {
 	if t.IsZero() {
-		t = time.Now()
+		t = clock.System()
 	}
 	return t.UTC().Truncate(time.Microsecond)
 }
