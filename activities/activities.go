@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 )
@@ -65,6 +66,12 @@ type Activities struct {
 	// Sealer encrypts the subject's identifier kept in the audit (secretbox.Box); nil keeps
 	// only the hash.
 	Sealer Sealer
+	// Seals checks that the API sealed a workflow's input, and Claims that no other run used
+	// it: without both, Authorize refuses every request (fail closed).
+	Seals  SealVerifier
+	Claims RequestClaims
+	// Now is the clock of the seal's deadline; nil is the system clock.
+	Now clock.Clock
 }
 
 // Sealer encrypts a value for a purpose (secretbox.Box).

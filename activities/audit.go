@@ -31,7 +31,7 @@ func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) er
 		VoucherJTI:          in.Trace.VoucherJTI,
 		CorrelationID:       in.Trace.CorrelationID,
 		DurationMS:          in.DurationMS,
-		SubjectHash:         SubjectHash(a.SubjectKey, subject(in)),
+		SubjectHash:         subjectHash(a.SubjectKey, subject(in)),
 		SubjectHashCF:       subjectHashCF(a.SubjectKey, in),
 	}
 	sealed, err := a.sealSubject(in)
@@ -83,6 +83,15 @@ func (a *Activities) sealSubject(in workflows.AuditInput) (string, error) {
 		return "", fmt.Errorf("seal subject: %w", err)
 	}
 	return sealed, nil
+}
+
+// subjectHash is SubjectHash, or "" for a record without a subject (an unauthenticated
+// workflow's: its input's subject is not believed, so not kept).
+func subjectHash(key []byte, c workflows.Criteria) string {
+	if c == (workflows.Criteria{}) {
+		return ""
+	}
+	return SubjectHash(key, c)
 }
 
 // SubjectHash is the keyed hash of the subject's identifier kept in the audit, so that a TOP

@@ -2,21 +2,90 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/workflows"
 )
 
-// Authorize evaluates the query grant. A denial is a decision, not an error: the workflow
-// audits it. Only an unreachable store is an error, and that one may be retried.
+// SealVerifier checks the API's seal on a workflow input (seal.Verifier).
+type SealVerifier interface {
+	Verify(in workflows.QueryInput, now time.Time) error
+}
+
+// RequestClaims binds a sealed request id to the first workflow run that uses it
+// (store.RequestClaims): any other run with the same input is a replay.
+type RequestClaims interface {
+	Claim(ctx context.Context, requestID, runID string, at time.Time) (bool, error)
+}
+
+// errUnauthenticated is why a workflow's input is not believed; its text is logged, never
+// audited or returned.
+var errUnauthenticated = errors.New("unauthenticated workflow input")
+
+// Authorize first authenticates the workflow's input, then evaluates the query grant on the
+// sealed values only. A denial is a decision, not an error: the workflow audits it. Only an
+// unreachable store is an error, and that one may be retried.
 func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput) (workflows.AuthorizeOutput, error) {
-	d, err := a.Authz.AuthorizeQuery(ctx, in.UserID, in.Comune, in.Service, in.Day)
+	q := in.Query
+	if err := a.authenticate(ctx, q); err != nil {
+		if !errors.Is(err, errUnauthenticated) {
+			return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
+				"request claims unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
+		}
+		a.logRefused(ctx, err)
+		return workflows.AuthorizeOutput{Reason: workflows.ReasonUnauthenticated}, nil
+	}
+	d, err := a.Authz.AuthorizeQuery(ctx, q.UserID, q.Comune, q.Service, q.ReceivedAt)
 	if err != nil {
 		return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
 			"authorization store unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
 	}
 	return workflows.AuthorizeOutput{Allowed: d.Allowed, Reason: d.Reason, EnteID: d.EnteID}, nil
+}
+
+// authenticate accepts the input only when the API sealed it, for this namespace and this
+// workflow id, before its deadline, and no other run has used it. It fails closed: without a
+// verifier or outside an activity nothing is authenticated. Errors other than
+// errUnauthenticated are the claim store's, worth a retry.
+func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) error {
+	if a.Seals == nil || a.Claims == nil || !activity.IsActivity(ctx) {
+		return fmt.Errorf("%w: no seal verifier configured", errUnauthenticated)
+	}
+	info := activity.GetInfo(ctx)
+	if info.WorkflowNamespace != workflows.Namespace(q.Comune) {
+		return fmt.Errorf("%w: sealed for %s, run in namespace %s", errUnauthenticated, workflows.Namespace(q.Comune), info.WorkflowNamespace)
+	}
+	if info.WorkflowExecution.ID != q.RequestID {
+		return fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
+	}
+	now := a.Now.Now()
+	if err := a.Seals.Verify(q, now); err != nil {
+		return fmt.Errorf("%w: %w", errUnauthenticated, err)
+	}
+	first, err := a.Claims.Claim(ctx, q.RequestID, info.WorkflowExecution.RunID, now)
+	if err != nil {
+		return err
+	}
+	if !first {
+		return fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
+	}
+	return nil
+}
+
+// logRefused tells the operator where a forged or replayed start ran; the log names the run,
+// never the input's user or subject.
+func (a *Activities) logRefused(ctx context.Context, err error) {
+	if !activity.IsActivity(ctx) {
+		return
+	}
+	info := activity.GetInfo(ctx)
+	activity.GetLogger(ctx).Warn("workflow input refused: not sealed by the API",
+		"namespace", info.WorkflowNamespace, "workflowId", info.WorkflowExecution.ID,
+		"runId", info.WorkflowExecution.RunID, "cause", err.Error())
 }

@@ -23,5 +23,18 @@ func (a *Activities) PurgeExpiredAudit(ctx context.Context, now time.Time) (work
 	if err != nil {
 		return workflows.PurgeResult{}, fmt.Errorf("purge audit: %w", err)
 	}
+	if p, ok := a.Claims.(claimPurger); ok {
+		if _, err := p.PurgeBefore(ctx, now.Add(-claimsKept)); err != nil {
+			return workflows.PurgeResult{}, fmt.Errorf("purge request claims: %w", err)
+		}
+	}
 	return workflows.PurgeResult{Purged: purged}, nil
+}
+
+// claimsKept is how long a request id stays claimed: far past any request's deadline (at most
+// five minutes), so a replay is refused as replayed, then as expired.
+const claimsKept = 48 * time.Hour
+
+type claimPurger interface {
+	PurgeBefore(ctx context.Context, t time.Time) (int, error)
 }

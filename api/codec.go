@@ -61,34 +61,49 @@ func (s *Server) codecAllowed(c *fiber.Ctx) error {
 	return nil
 }
 
-func (s *Server) codecDecode(c *fiber.Ctx) error {
-	return s.codecApply(c, s.Codec.Decode)
-}
+func (s *Server) codecDecode(c *fiber.Ctx) error { return s.codecApply(c, decodeOp) }
 
-func (s *Server) codecEncode(c *fiber.Ctx) error {
-	return s.codecApply(c, s.Codec.Encode)
-}
+func (s *Server) codecEncode(c *fiber.Ctx) error { return s.codecApply(c, encodeOp) }
 
-func (s *Server) codecApply(c *fiber.Ctx, f func([]*commonpb.Payload) ([]*commonpb.Payload, error)) error {
+type codecOp bool
+
+const (
+	decodeOp codecOp = false
+	encodeOp codecOp = true
+)
+
+// codecApply runs the operation with the codec of the request's namespace: a payload bound to
+// another Comune's namespace does not open, whatever the header says.
+func (s *Server) codecApply(c *fiber.Ctx, op codecOp) error {
 	if s.Codec == nil {
 		return fail(errcode.NotFound, "no codec is configured")
 	}
 	if err := s.codecAllowed(c); err != nil {
 		return err
 	}
+	ns := c.Get("X-Namespace")
+	nc, err := s.Codec.ForNamespace(ns)
+	if err != nil {
+		return err
+	}
 	var in commonpb.Payloads
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(c.Body(), &in); err != nil {
 		return fail(errcode.InvalidRequest, "the body must be {\"payloads\":[…]} as the Temporal codec protocol says")
 	}
+	f := nc.Decode
+	if op == encodeOp {
+		f = nc.Encode
+	}
 	out, err := f(in.GetPayloads())
 	if err != nil {
-		return fail(errcode.InvalidRequest, "the payloads could not be processed with this installation's keys")
+		s.log.Warn("codec refused", "op", c.Path(), "namespace", ns, "user", callerOf(c).UserID, "error", err)
+		return fail(errcode.InvalidRequest, "the payloads could not be processed with this namespace's keys")
 	}
 	b, err := protojson.Marshal(&commonpb.Payloads{Payloads: out})
 	if err != nil {
 		return err
 	}
-	s.log.Info("codec", "op", c.Path(), "namespace", c.Get("X-Namespace"), "user", callerOf(c).UserID, "payloads", len(out))
+	s.log.Info("codec", "op", c.Path(), "namespace", ns, "user", callerOf(c).UserID, "payloads", len(out))
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(b)
 }

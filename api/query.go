@@ -89,6 +89,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if res.Outcome == workflows.OutcomeDenied && res.Detail == workflows.ReasonUnauthenticated {
+		// The worker refused this API's own seal: the two hold different seal keys.
+		s.log.Error("the worker refused this API's seal: check seal-key and seal-public-keys", "requestId", in.RequestID)
+		return &apiError{code: errcode.Unavailable, detail: "the request could not be authenticated to the workflow engine", requestID: in.RequestID}
+	}
 	if res.Outcome != workflows.OutcomeOK {
 		return &apiError{code: res.ErrorCode, detail: resultDetail(res), requestID: res.RequestID}
 	}
@@ -141,11 +146,14 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 	if err != nil {
 		return workflows.QueryInput{}, err
 	}
-	return workflows.QueryInput{
+	if s.Sealer == nil {
+		return workflows.QueryInput{}, fail(errcode.Unavailable, "this API instance has no seal key: it cannot start requests")
+	}
+	return s.Sealer.Seal(workflows.QueryInput{
 		RequestID: id, UserID: who.UserID, Comune: req.Comune, Service: service, Criteria: crit,
 		Motivo: motivo, DataRiferimento: day, Verifica: req.Verifica, Workstation: ws, LoA: who.LoA,
 		ReceivedAt: now, Deadline: now.Add(s.RequestTimeout), Mode: s.CallMode,
-	}, nil
+	}), nil
 }
 
 // validateVerifica requires a JSON object for verification services and nothing for the

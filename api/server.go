@@ -11,11 +11,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/clock"
+	"github.com/varco-anpr/varco/internal/codec"
+	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -41,7 +42,10 @@ type Deps struct {
 	Clients  Clients       // one client per Comune namespace
 	// Codec decrypts payloads for the Web UI's codec endpoint; UIOrigin is the Web UI's
 	// origin (CORS) and UIURL where the sign-in page sends people afterwards.
-	Codec          converter.PayloadCodec
+	Codec *codec.Codec // the key ring; each request uses its namespace's codec
+	// Sealer seals every query's workflow input (internal/seal); without it the API starts no
+	// workflow, for the worker would refuse it.
+	Sealer         *seal.Signer
 	UIOrigin       string
 	UIURL          string
 	Authz          Scoper

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -28,7 +29,10 @@ type Manager struct {
 	Base client.Client
 	// Options are copied for each namespace's client: they must carry the encrypting
 	// DataConverter (a client made from an existing one does not inherit it) and the logger.
-	Options    client.Options
+	Options client.Options
+	// Converter gives each namespace's client its own data converter: payloads are bound to
+	// their namespace (internal/codec). Nil keeps Options.DataConverter.
+	Converter  func(namespace string) (converter.DataConverter, error)
 	Activities *activities.Activities // nil: clients only (a `varco api` process)
 	Retention  time.Duration
 	Log        *slog.Logger
@@ -84,6 +88,13 @@ func (m *Manager) prepare(ctx context.Context, comune string) error {
 	}
 	opts := m.Options
 	opts.Namespace = ns
+	if m.Converter != nil {
+		dc, err := m.Converter(ns)
+		if err != nil {
+			return fmt.Errorf("data converter of %s: %w", ns, err)
+		}
+		opts.DataConverter = dc
+	}
 	if opts.DataConverter == nil {
 		return errors.New("workers: Manager.Options needs the encrypting DataConverter")
 	}

@@ -23,6 +23,9 @@ type query struct {
 	enteID  int64
 	trace   Trace
 	subject string // idANPR used for the call, when known
+	// unauth is set when Authorize refused the input's seal: nothing in the input is believed
+	// from then on, and the audit record says so (unauthenticatedAudit).
+	unauth bool
 }
 
 func (q *query) run(ctx workflow.Context) (QueryResult, error) {
@@ -51,6 +54,10 @@ func (q *query) decide(ctx workflow.Context) QueryResult {
 		q.enteID = authz.EnteID
 		_ = workflow.UpsertTypedSearchAttributes(ctx, SAEnte.ValueSet(EnteKey(authz.EnteID)))
 	}
+	if !authz.Allowed && authz.Reason == ReasonUnauthenticated {
+		q.unauth = true
+		return q.unauthenticated(ctx)
+	}
 	if !authz.Allowed {
 		code := errcode.Forbidden
 		if authz.Reason == ReasonQuotaExceeded {
@@ -72,7 +79,7 @@ func (q *query) authorize(ctx workflow.Context) (AuthorizeOutput, error) {
 	day := q.in.ReceivedAt
 	var out AuthorizeOutput
 	err := workflow.ExecuteLocalActivity(ctx, ActivityAuthorize, AuthorizeInput{
-		UserID: q.in.UserID, Comune: q.in.Comune, Service: q.in.Service, Day: day,
+		UserID: q.in.UserID, Comune: q.in.Comune, Service: q.in.Service, Day: day, Query: q.in,
 	}).Get(ctx, &out)
 	return out, err
 }
@@ -185,6 +192,9 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) error {
 		},
 	})
 	now := workflow.Now(ctx)
+	if q.unauth {
+		return workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, q.unauthenticatedAudit(ctx, res, now)).Get(ctx, nil)
+	}
 	rec := AuditInput{
 		RequestID:     q.in.RequestID,
 		At:            q.in.ReceivedAt,

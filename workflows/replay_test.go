@@ -25,7 +25,13 @@ func TestReplayCommittedHistories(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("want the ok, denied and not_found histories in testdata, found %v", files)
 	}
-	cd, err := codec.New("k1", map[string][]byte{"k1": testCodecKey})
+	// The histories are H501's: older ones written before payloads were bound to their
+	// namespace, newer ones bound to comune-h501; this codec opens both.
+	ring, err := codec.New("k1", map[string][]byte{"k1": testCodecKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd, err := ring.ForNamespace(Namespace("H501"))
 	if err != nil {
 		t.Fatal(err)
 	}

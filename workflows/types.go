@@ -29,6 +29,15 @@ const (
 // (rbac's reason code; repeated here so that workflows need not import rbac).
 const ReasonQuotaExceeded = "quota_exceeded"
 
+// ReasonUnauthenticated denies a workflow whose input the API did not seal, or whose seal is
+// expired, replayed, or for another namespace or workflow id. Its audit record names no user
+// and no subject: nothing in such an input can be believed.
+const ReasonUnauthenticated = "unauthenticated_request"
+
+// UnauthenticatedRequestID is the audit request id of such a workflow: its run id, in a form
+// the API never issues, so a forged input cannot take the id of a real request.
+func UnauthenticatedRequestID(runID string) string { return "unauthenticated-" + runID }
+
 // CallMode selects how the ANPR call runs. The default, local, is the measured fastest
 // (docs/performance.md); regular activities are kept for deployments that prefer the
 // call to be dispatched through the task queue.
@@ -63,6 +72,9 @@ type QueryInput struct {
 	// Deadline bounds the ANPR call and its retries; the audit is written after it anyway.
 	Deadline time.Time `json:"deadline"`
 	Mode     CallMode  `json:"mode,omitempty"`
+	// Seal is the API's signature over every field above (internal/seal): a workflow whose
+	// input the API did not authenticate makes no ANPR call and is audited as such.
+	Seal string `json:"seal,omitempty"`
 }
 
 // QueryResult is what the workflow returns once the audit record is committed.
@@ -78,12 +90,14 @@ type QueryResult struct {
 	Anomalie         []json.RawMessage `json:"anomalie,omitempty"`
 }
 
-// AuthorizeInput asks whether a user may query a service in a Comune on a day.
+// AuthorizeInput asks whether a user may query a service in a Comune on a day. Query is the
+// whole sealed input: Authorize checks its seal, namespace and workflow id before anything else.
 type AuthorizeInput struct {
-	UserID  int64     `json:"userId"`
-	Comune  string    `json:"comune"`
-	Service string    `json:"service"`
-	Day     time.Time `json:"day"`
+	UserID  int64      `json:"userId"`
+	Comune  string     `json:"comune"`
+	Service string     `json:"service"`
+	Day     time.Time  `json:"day"`
+	Query   QueryInput `json:"query"`
 }
 
 // AuthorizeOutput is the decision; Reason is a stable code when denied.

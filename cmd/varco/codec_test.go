@@ -83,6 +83,8 @@ func TestCodecEndpoint(t *testing.T) {
 		{"TOP of the Comune", topA, "comune-h501", 200},
 		{"ADMIN of the Comune", admin, "comune-h501", 200},
 		{"TOP of another Comune", topB, "comune-h501", 403},
+		// The F205 replay of issue #9: H501's payload posted under the TOP's own namespace.
+		{"TOP of another Comune, under their own namespace", topB, "comune-f205", 400},
 		{"AUTORIZZATO", op, "comune-h501", 403},
 		{"not a Comune namespace", topA, "default", 404},
 		{"no credentials", "", "comune-h501", 401},

@@ -114,7 +114,9 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 	if err != nil {
 		return s, err
 	}
-	s.manager = &workers.Manager{Base: s.client, Options: clientOptions(cfg, k, log), Activities: acts, Log: log}
+	if s.manager, err = newManager(cfg, k, s.client, acts, log); err != nil {
+		return s, err
+	}
 	if err := s.manager.Ensure(ctx, comuni...); err != nil {
 		return s, err
 	}
@@ -126,6 +128,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		DB: s.db, Temporal: s.client, Clients: s.manager, Authz: az, Tokens: k.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: k.subject, AuditSigner: k.signer,
+		Sealer: k.sealer,
 	})
 	return s, nil
 }

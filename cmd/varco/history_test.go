@@ -43,7 +43,11 @@ func replayAndKeep(t *testing.T, cfg config.Config, c client.Client, id, name st
 	t.Helper()
 	h := rawHistory(t, c, id)
 	key, _ := base64.StdEncoding.DecodeString(cfg.CodecKey)
-	cd, err := codec.New(cfg.CodecKeyID, map[string][]byte{cfg.CodecKeyID: key})
+	ring, err := codec.New(cfg.CodecKeyID, map[string][]byte{cfg.CodecKeyID: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd, err := ring.ForNamespace(workflows.Namespace("H501"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ type devSecrets struct {
 	SubjectKey string `json:"subjectKey"`
 	SecretsKey string `json:"secretsKey"`
 	AuditKey   string `json:"auditKey"`
+	SealKey    string `json:"sealKey"`
 }
 
 // fillDevSecrets loads or creates <data-dir>/secrets.json and fills the unset keys of cfg.
@@ -45,16 +46,17 @@ func fillDevSecrets(cfg *config.Config) error {
 	setIfEmpty(&cfg.SubjectKey, s.SubjectKey)
 	setIfEmpty(&cfg.SecretsKey, s.SecretsKey)
 	setIfEmpty(&cfg.AuditKey, s.AuditKey)
+	setIfEmpty(&cfg.SealKey, s.SealKey)
 	return nil
 }
 
 func (s *devSecrets) complete() bool {
-	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != ""
+	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != "" && s.SealKey != ""
 }
 
 // generate fills the missing keys (a data dir from an older version may lack one) and saves.
 func (s *devSecrets) generate(dir, path string) error {
-	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey, &s.AuditKey} {
+	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey, &s.AuditKey, &s.SealKey} {
 		setIfEmpty(k, randomKey())
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")

@@ -67,6 +67,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer b.close()
+	if b.keys.sealer == nil {
+		return fmt.Errorf("seal-key: required by the API, which seals every request it starts (set %s)", config.EnvName("seal-key"))
+	}
 	m, stop, err := manage(ctx, cfg, b, nil, log)
 	if err != nil {
 		return err
@@ -76,6 +79,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		DB: b.db, Temporal: b.client, Clients: m, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: b.keys.subject, AuditSigner: b.keys.signer,
+		Sealer: b.keys.sealer,
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()
@@ -124,7 +128,10 @@ func manage(ctx context.Context, cfg config.Config, b *backends, acts *activitie
 	if err != nil {
 		return nil, nil, err
 	}
-	m := &workers.Manager{Base: b.client, Options: clientOptions(cfg, b.keys, log), Activities: acts, Log: log}
+	m, err := newManager(cfg, b.keys, b.client, acts, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := m.Ensure(ctx, comuni...); err != nil {
 		m.Stop()
 		return nil, nil, err

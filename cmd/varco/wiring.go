@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
@@ -29,11 +31,13 @@ import (
 
 // keys are the decoded secrets of the configuration.
 type keys struct {
-	codec   *codec.Codec
+	codec   *codec.Codec // the key ring: bind it to a namespace (converter) before use
 	tokens  *auth.Tokens
 	subject []byte
 	box     *secretbox.Box
 	signer  *auditlog.Signer
+	sealer  *seal.Signer   // nil in a worker that holds only the public seal keys
+	seals   *seal.Verifier // the worker's check of every workflow input
 }
 
 func loadKeys(cfg config.Config) (keys, error) {
@@ -76,7 +80,50 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err := signer.Retire(cfg.AuditRetired); err != nil {
 		return keys{}, fmt.Errorf("audit-retired-keys: %w", err)
 	}
-	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer}, nil
+	sealer, seals, err := loadSealKeys(cfg)
+	if err != nil {
+		return keys{}, err
+	}
+	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer, sealer: sealer, seals: seals}, nil
+}
+
+// loadSealKeys reads the API's seal key (optional for a worker) and the public keys a worker
+// accepts: the seal key's own plus seal-public-keys.
+func loadSealKeys(cfg config.Config) (*seal.Signer, *seal.Verifier, error) {
+	pubs, err := seal.ParsePublicKeys(cfg.SealPublicKeys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seal-public-keys: %w", err)
+	}
+	var sealer *seal.Signer
+	if cfg.SealKey != "" {
+		seed, err := config.Key("seal-key", cfg.SealKey, 32)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sealer, err = seal.NewSigner(seed[:32], cfg.SealKeyID); err != nil {
+			return nil, nil, fmt.Errorf("seal-key: %w", err)
+		}
+		id, pub := sealer.Public()
+		if _, dup := pubs[id]; dup {
+			return nil, nil, fmt.Errorf("seal-public-keys: id %q is the seal key's own", id)
+		}
+		pubs[id] = pub
+	}
+	if len(pubs) == 0 {
+		return nil, nil, fmt.Errorf("seal-key: required (set %s, or %s on a worker)", config.EnvName("seal-key"), config.EnvName("seal-public-keys"))
+	}
+	seals, err := seal.NewVerifier(pubs)
+	return sealer, seals, err
+}
+
+// converter is the data converter of one namespace: payloads bound to it, and only
+// encrypted ones accepted (a hand-written plain input is refused, never decoded).
+func (k keys) converter(ns string) (converter.DataConverter, error) {
+	c, err := k.codec.ForNamespace(ns)
+	if err != nil {
+		return nil, err
+	}
+	return c.Strict().DataConverter(), nil
 }
 
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB, error) {
@@ -96,23 +143,41 @@ func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB,
 // dialTemporal connects with the encrypting data converter: nothing this client sends or
 // reads is stored in clear in Temporal.
 func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, clientOptions(cfg, k, log))
+	opts, err := clientOptions(cfg, k, log)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddr, err)
 	}
 	return c, nil
 }
 
-// clientOptions are every Temporal client's options: the encrypting converter and a quiet
-// logger. Namespace clients copy them.
-func clientOptions(cfg config.Config, k keys, log *slog.Logger) client.Options {
+// clientOptions are every Temporal client's options: the encrypting converter of the system
+// namespace and a quiet logger. Namespace clients copy them with their own converter.
+func clientOptions(cfg config.Config, k keys, log *slog.Logger) (client.Options, error) {
 	quiet := slog.New(log.Handler()).With("component", "temporal-sdk")
+	dc, err := k.converter(cfg.Namespace)
+	if err != nil {
+		return client.Options{}, err
+	}
 	return client.Options{
 		HostPort:      cfg.TemporalAddr,
 		Namespace:     cfg.Namespace,
-		DataConverter: k.codec.DataConverter(),
+		DataConverter: dc,
 		Logger:        tlog.NewStructuredLogger(levelAtLeast(quiet, slog.LevelWarn)),
+	}, nil
+}
+
+// newManager keeps one client (and, with activities, one worker) per Comune namespace, each
+// with its namespace's converter.
+func newManager(cfg config.Config, k keys, base client.Client, acts *activities.Activities, log *slog.Logger) (*workers.Manager, error) {
+	opts, err := clientOptions(cfg, k, log)
+	if err != nil {
+		return nil, err
 	}
+	return &workers.Manager{Base: base, Options: opts, Converter: k.converter, Activities: acts, Log: log}, nil
 }
 
 // uiURL is the Temporal Web UI's address: configured, or the embedded one of `varco dev`.
@@ -158,6 +223,8 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 		Directory:  activities.StoreDirectory{DB: db},
 		SubjectKey: k.subject,
 		Sealer:     k.box,
+		Seals:      k.seals,
+		Claims:     store.RequestClaims{DB: db},
 	}, nil
 }
 

@@ -40,6 +40,9 @@ type Config struct {
 	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" secret:"true"`
 	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint"`
 	AuditRetired   string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation"`
+	SealKey        string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" secret:"true"`
+	SealKeyID      string        `flag:"seal-key-id" help:"id of the seal key, written in each seal"`
+	SealPublicKeys string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation"`
 	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
 	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`
@@ -63,6 +66,7 @@ func Defaults() Config {
 		SimulatorSize:  10000,
 		CodecKeyID:     "k1",
 		AuditKeyID:     "a1",
+		SealKeyID:      "s1",
 		DemoPassword:   "demo",
 		RequestTimeout: 10 * time.Second,
 		TokenTTL:       15 * time.Minute,
