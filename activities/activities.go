@@ -72,6 +72,8 @@ type Activities struct {
 	Claims RequestClaims
 	// Now is the clock of the seal's deadline; nil is the system clock.
 	Now clock.Clock
+
+	runInfo func(context.Context) (workflowRun, bool) // tests only: nil reads the activity's info
 }
 
 // Sealer encrypts a value for a purpose (secretbox.Box).

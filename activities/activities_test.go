@@ -105,8 +105,9 @@ func (failingAuthz) AuthorizeQuery(context.Context, int64, string, string, time.
 }
 
 func TestAuthorizeStoreDownIsRetryable(t *testing.T) {
-	a := &Activities{Authz: failingAuthz{}}
-	_, err := a.Authorize(context.Background(), workflows.AuthorizeInput{UserID: 1, Comune: "H501", Service: "C020"})
+	in, a := sealedFixture(t)
+	a.Authz = failingAuthz{}
+	_, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
 	var ae *temporal.ApplicationError
 	if !errors.As(err, &ae) || ae.Type() != errcode.Unavailable || ae.NonRetryable() {
 		t.Fatalf("want retryable %s, got %v", errcode.Unavailable, err)

@@ -54,21 +54,21 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 // verifier or outside an activity nothing is authenticated. Errors other than
 // errUnauthenticated are the claim store's, worth a retry.
 func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) error {
-	if a.Seals == nil || a.Claims == nil || !activity.IsActivity(ctx) {
+	run, ok := a.runOf(ctx)
+	if a.Seals == nil || a.Claims == nil || !ok {
 		return fmt.Errorf("%w: no seal verifier configured", errUnauthenticated)
 	}
-	info := activity.GetInfo(ctx)
-	if info.WorkflowNamespace != workflows.Namespace(q.Comune) {
-		return fmt.Errorf("%w: sealed for %s, run in namespace %s", errUnauthenticated, workflows.Namespace(q.Comune), info.WorkflowNamespace)
+	if run.namespace != workflows.Namespace(q.Comune) {
+		return fmt.Errorf("%w: sealed for %s, run in namespace %s", errUnauthenticated, workflows.Namespace(q.Comune), run.namespace)
 	}
-	if info.WorkflowExecution.ID != q.RequestID {
+	if run.workflowID != q.RequestID {
 		return fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
 	}
 	now := a.Now.Now()
 	if err := a.Seals.Verify(q, now); err != nil {
 		return fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
-	first, err := a.Claims.Claim(ctx, q.RequestID, info.WorkflowExecution.RunID, now)
+	first, err := a.Claims.Claim(ctx, q.RequestID, run.runID, now)
 	if err != nil {
 		return err
 	}
@@ -76,6 +76,21 @@ func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) e
 		return fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
 	}
 	return nil
+}
+
+// workflowRun is where an activity runs: the facts Temporal, not the input, vouches for.
+type workflowRun struct{ namespace, workflowID, runID string }
+
+// runOf reads the activity's workflow run (a test may replace it through runInfo).
+func (a *Activities) runOf(ctx context.Context) (workflowRun, bool) {
+	if a.runInfo != nil {
+		return a.runInfo(ctx)
+	}
+	if !activity.IsActivity(ctx) {
+		return workflowRun{}, false
+	}
+	info := activity.GetInfo(ctx)
+	return workflowRun{info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID}, true
 }
 
 // logRefused tells the operator where a forged or replayed start ran; the log names the run,

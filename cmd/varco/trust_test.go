@@ -189,4 +189,3 @@ func simulatorCalls(s *stack) int {
 	}
 	return n
 }
-

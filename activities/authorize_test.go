@@ -1,0 +1,122 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/varco-anpr/varco/internal/clock"
+	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/seal"
+	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+var sealT0 = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+
+// fakeClaims holds request ids in memory, as store.RequestClaims does in the database.
+type fakeClaims struct {
+	held map[string]string
+	err  error
+}
+
+func (f *fakeClaims) Claim(_ context.Context, id, run string, _ time.Time) (bool, error) {
+	if f.err != nil {
+		return false, f.err
+	}
+	if f.held == nil {
+		f.held = map[string]string{}
+	}
+	if r, ok := f.held[id]; ok {
+		return r == run, nil
+	}
+	f.held[id] = run
+	return true, nil
+}
+
+type allowAll struct{ calls int }
+
+func (a *allowAll) AuthorizeQuery(context.Context, int64, string, string, time.Time) (rbac.Decision, error) {
+	a.calls++
+	return rbac.Decision{Allowed: true, EnteID: 3}, nil
+}
+
+// sealedFixture is a sealed H501 input and Activities that run it as workflow rq-h501-1, run r1.
+func sealedFixture(t *testing.T) (workflows.QueryInput, *Activities) {
+	t.Helper()
+	signer, err := seal.NewSigner(bytes.Repeat([]byte{7}, 32), "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, pub := signer.Public()
+	v, err := seal.NewVerifier(map[string]ed25519.PublicKey{id: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := signer.Seal(workflows.QueryInput{RequestID: "rq-h501-1", UserID: 3, Comune: "H501", Service: "C020",
+		Criteria: workflows.Criteria{IDANPR: "AF41450AS"}, Motivo: "PROT-1", ReceivedAt: sealT0, Deadline: sealT0.Add(10 * time.Second)})
+	a := &Activities{Seals: v, Claims: &fakeClaims{}, Now: clock.Fixed(sealT0.Add(time.Second)), Authz: &allowAll{}}
+	a.runInfo = func(context.Context) (workflowRun, bool) { return workflowRun{"comune-h501", "rq-h501-1", "r1"}, true }
+	return in, a
+}
+
+// TestAuthorizeAuthenticates: each way a forged start can differ from what the API sealed is
+// refused as unauthenticated before the grant is even read; only the claim store's failure
+// is an error, and a retryable one.
+func TestAuthorizeAuthenticates(t *testing.T) {
+	cases := []struct {
+		name    string
+		tweak   func(*workflows.QueryInput, *Activities)
+		allowed bool
+		errType string
+	}{
+		{"as sealed", func(*workflows.QueryInput, *Activities) {}, true, ""},
+		{"no seal", func(q *workflows.QueryInput, _ *Activities) { q.Seal = "" }, false, ""},
+		{"user changed", func(q *workflows.QueryInput, _ *Activities) { q.UserID = 1 }, false, ""},
+		{"other namespace", func(_ *workflows.QueryInput, a *Activities) {
+			a.runInfo = func(context.Context) (workflowRun, bool) { return workflowRun{"comune-f205", "rq-h501-1", "r1"}, true }
+		}, false, ""},
+		{"other workflow id", func(_ *workflows.QueryInput, a *Activities) {
+			a.runInfo = func(context.Context) (workflowRun, bool) { return workflowRun{"comune-h501", "rq-h501-2", "r1"}, true }
+		}, false, ""},
+		{"replayed by another run", func(_ *workflows.QueryInput, a *Activities) {
+			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r0"}}
+		}, false, ""},
+		{"same run again (a retried attempt)", func(_ *workflows.QueryInput, a *Activities) {
+			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r1"}}
+		}, true, ""},
+		{"expired", func(_ *workflows.QueryInput, a *Activities) { a.Now = clock.Fixed(sealT0.Add(time.Minute)) }, false, ""},
+		{"no verifier configured", func(_ *workflows.QueryInput, a *Activities) { a.Seals = nil }, false, ""},
+		{"outside an activity", func(_ *workflows.QueryInput, a *Activities) { a.runInfo = nil }, false, ""},
+		{"claim store down", func(_ *workflows.QueryInput, a *Activities) { a.Claims = &fakeClaims{err: errors.New("db down")} }, false, errcode.Unavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in, a := sealedFixture(t)
+			tc.tweak(&in, a)
+			authz := a.Authz.(*allowAll)
+			out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
+			if tc.errType != "" {
+				var ae *temporal.ApplicationError
+				if !errors.As(err, &ae) || ae.Type() != tc.errType || ae.NonRetryable() {
+					t.Fatalf("want retryable %s, got %v", tc.errType, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Allowed != tc.allowed {
+				t.Fatalf("allowed = %v, want %v (%+v)", out.Allowed, tc.allowed, out)
+			}
+			if !tc.allowed && (out.Reason != workflows.ReasonUnauthenticated || authz.calls != 0) {
+				t.Fatalf("refusal %+v after %d grant reads, want %s before any", out, authz.calls, workflows.ReasonUnauthenticated)
+			}
+		})
+	}
+}
