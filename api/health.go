@@ -30,6 +30,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		checks["temporal"], ready = "namespaces of the Comuni not ready yet", false
 	}
 	if !ready {
+		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
 		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
 			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
 			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/store"
 )
 
 // Problem is an RFC 9457 problem detail with Varco's stable code.
@@ -36,11 +37,18 @@ const (
 
 func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
 	status := errcode.Status(code)
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+	}
 	return c.Status(status).JSON(Problem{
 		Type: problemBase + code, Title: errcode.Title(code), Status: status,
 		Detail: detail, Code: code, RequestID: requestID,
 	}, problemJSON)
 }
+
+// retryAfterUnavailable is the Retry-After of every 503, in seconds: long enough for a
+// database restart or a failover not to be hammered, short for an interactive client.
+const retryAfterUnavailable = "5"
 
 // errorHandler is the one place errors become HTTP answers. Internal error text never
 // reaches the client: unknown errors are logged by the caller and answered generically.
@@ -52,6 +60,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return writeProblem(c, fiberCode(fe.Code), fe.Message, "")
+	}
+	if store.Unavailable(err) {
+		// The database is down or saturated: "retry later", not "bug" (docs/api.md).
+		s.log.WarnContext(c.UserContext(), "database unavailable", "route", c.Route().Path, "error", err)
+		return writeProblem(c, errcode.Unavailable, "the database is unavailable; retry later", "")
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed", "route", c.Route().Path, "error", err)
 	return writeProblem(c, errcode.Internal, "", "")

@@ -16,6 +16,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/codicefiscale"
@@ -250,7 +252,10 @@ func (s *Server) runQuery(ctx context.Context, tc client.Client, in workflows.Qu
 	defer cancel()
 	var res workflows.QueryResult
 	if err := run.Get(wait, &res); err != nil {
-		if wait.Err() != nil {
+		if wait.Err() != nil || deadlineExceeded(err) {
+			// One rule: whoever noticed the deadline first (our context, the SDK or the
+			// server), the request may still finish: 504 with the id, never a 503 that a
+			// client would retry with a new key (a second ANPR call).
 			return res, &apiError{code: errcode.Timeout, requestID: in.RequestID,
 				detail: "the request is still running; read its outcome at /api/v1/requests/" + in.RequestID}
 		}
@@ -258,4 +263,11 @@ func (s *Server) runQuery(ctx context.Context, tc client.Client, in workflows.Qu
 		return res, &apiError{code: errcode.Unavailable, detail: "the request could not be completed", requestID: in.RequestID}
 	}
 	return res, nil
+}
+
+// deadlineExceeded tells a wait that ran out of time, however the SDK reports it: the
+// context's error, or the frontend's DeadlineExceeded status.
+func deadlineExceeded(err error) bool {
+	var de *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) || status.Code(err) == codes.DeadlineExceeded
 }

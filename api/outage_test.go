@@ -1,0 +1,49 @@
+package api
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/store/storetest"
+)
+
+// TestDatabaseOutageIs503: while PostgreSQL refuses connections, every route that needs the
+// database answers 503 service_unavailable with Retry-After — before authentication (sign-in),
+// during it (a valid token's user lookup) and after it — never 500; then it recovers.
+func TestDatabaseOutageIs503(t *testing.T) {
+	db, outage := storetest.PostgresOutage(t)
+	e := &authEnv{t: t, db: db, clock: &fakeClock{t: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)}}
+	e.s = e.server()
+	e.user("olga")
+	access, _ := e.login("olga", testPassword).tokens(t)
+	if r := e.whoami(access); r.status != fiber.StatusOK {
+		t.Fatalf("before the outage: %d %s", r.status, r.raw)
+	}
+	outage.Down()
+	cases := []struct {
+		name string
+		call func() reply
+	}{
+		{"sign-in", func() reply { return e.login("olga", testPassword) }},
+		{"authenticated route (token's user lookup)", func() reply { return e.whoami(access) }},
+		{"audit listing", func() reply { return e.do(e.s, "GET", "/api/v1/audit", access, nil) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.call()
+			if r.status != fiber.StatusServiceUnavailable || r.body["code"] != errcode.Unavailable {
+				t.Fatalf("during the outage: %d %s, want 503 %s", r.status, r.raw, errcode.Unavailable)
+			}
+			if r.header.Get("Retry-After") == "" {
+				t.Fatal("503 without Retry-After")
+			}
+		})
+	}
+	outage.Up()
+	if r := e.whoami(access); r.status != fiber.StatusOK {
+		t.Fatalf("after the outage: %d %s", r.status, r.raw)
+	}
+}
