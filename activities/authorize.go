@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -22,6 +23,8 @@ type SealVerifier interface {
 // (store.RequestClaims): any other run with the same input is a replay.
 type RequestClaims interface {
 	Claim(ctx context.Context, requestID, runID string, at time.Time) (bool, error)
+	// HeldBy is the run holding requestID, "" when none does.
+	HeldBy(ctx context.Context, requestID string) (string, error)
 }
 
 // errUnauthenticated is why a workflow's input is not believed; its text is logged, never
@@ -65,7 +68,11 @@ func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) e
 		return fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
 	}
 	now := a.Now.Now()
-	if err := a.Seals.Verify(q, now); err != nil {
+	err := a.Seals.Verify(q, now)
+	if errors.Is(err, seal.ErrExpired) {
+		return a.claimedBefore(ctx, q.RequestID, run.runID)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
 	first, err := a.Claims.Claim(ctx, q.RequestID, run.runID, now)
@@ -74,6 +81,20 @@ func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) e
 	}
 	if !first {
 		return fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
+	}
+	return nil
+}
+
+// claimedBefore accepts a seal past its deadline only for the run that claimed it in time:
+// after a worker crash the workflow task is retried and Authorize runs again, later, in the
+// same run. That run was authenticated; it must not be audited as a forgery.
+func (a *Activities) claimedBefore(ctx context.Context, requestID, runID string) error {
+	holder, err := a.Claims.HeldBy(ctx, requestID)
+	if err != nil {
+		return err
+	}
+	if holder != runID {
+		return fmt.Errorf("%w: %w", errUnauthenticated, seal.ErrExpired)
 	}
 	return nil
 }

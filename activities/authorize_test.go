@@ -25,6 +25,10 @@ type fakeClaims struct {
 	err  error
 }
 
+func (f *fakeClaims) HeldBy(_ context.Context, id string) (string, error) {
+	return f.held[id], f.err
+}
+
 func (f *fakeClaims) Claim(_ context.Context, id, run string, _ time.Time) (bool, error) {
 	if f.err != nil {
 		return false, f.err
@@ -91,6 +95,15 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r1"}}
 		}, true, ""},
 		{"expired", func(_ *workflows.QueryInput, a *Activities) { a.Now = clock.Fixed(sealT0.Add(time.Minute)) }, false, ""},
+		{"expired, claimed in time by another run", func(_ *workflows.QueryInput, a *Activities) {
+			a.Now = clock.Fixed(sealT0.Add(time.Minute))
+			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r0"}}
+		}, false, ""},
+		// After a worker crash the task is retried later in the same run: still authenticated.
+		{"expired, claimed in time by this run", func(_ *workflows.QueryInput, a *Activities) {
+			a.Now = clock.Fixed(sealT0.Add(time.Minute))
+			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r1"}}
+		}, true, ""},
 		{"no verifier configured", func(_ *workflows.QueryInput, a *Activities) { a.Seals = nil }, false, ""},
 		{"outside an activity", func(_ *workflows.QueryInput, a *Activities) { a.runInfo = nil }, false, ""},
 		{"claim store down", func(_ *workflows.QueryInput, a *Activities) { a.Claims = &fakeClaims{err: errors.New("db down")} }, false, errcode.Unavailable},

@@ -26,11 +26,20 @@ func (c RequestClaims) Claim(ctx context.Context, requestID, runID string, at ti
 	if n, err := res.RowsAffected(); err == nil && n == 1 {
 		return true, nil
 	}
+	holder, err := c.HeldBy(ctx, requestID)
+	return err == nil && holder == runID, err
+}
+
+// HeldBy returns the run holding requestID, "" when none does.
+func (c RequestClaims) HeldBy(ctx context.Context, requestID string) (string, error) {
 	var holder []string
 	if err := c.DB.NewRaw("SELECT run_id FROM request_claims WHERE request_id = ?", requestID).Scan(ctx, &holder); err != nil {
-		return false, classify("claim request", err)
+		return "", classify("request claim", err)
 	}
-	return len(holder) == 1 && holder[0] == runID, nil
+	if len(holder) == 0 {
+		return "", nil
+	}
+	return holder[0], nil
 }
 
 // PurgeBefore removes the claims made before t and returns how many went.

@@ -31,6 +31,13 @@ func TestRequestClaims(t *testing.T) {
 				t.Fatalf("%s: Claim = %v, want %v", s.name, got, s.want)
 			}
 		}
+		for id, want := range map[string]string{"rq-h501-a": "run-1", "rq-h501-z": ""} {
+			got, err := c.HeldBy(ctx, id)
+			mustNoErr(t, err)
+			if got != want {
+				t.Fatalf("HeldBy(%s) = %q, want %q", id, got, want)
+			}
+		}
 		if _, err := c.Claim(ctx, "", "run-1", t0); err == nil {
 			t.Fatal("empty request id accepted")
 		}
