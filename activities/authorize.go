@@ -11,6 +11,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/seal"
+	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -22,9 +23,13 @@ type SealVerifier interface {
 // RequestClaims binds a sealed request id to the first workflow run that uses it
 // (store.RequestClaims): any other run with the same input is a replay.
 type RequestClaims interface {
-	Claim(ctx context.Context, requestID, runID string, at time.Time) (bool, error)
+	ClaimState(ctx context.Context, requestID, runID string, at time.Time) (store.ClaimState, error)
 	// HeldBy is the run holding requestID, "" when none does.
 	HeldBy(ctx context.Context, requestID string) (string, error)
+	// MarkCalled records that the run is about to contact ANPR with the operation id;
+	// CalledOperation reads it back after a crash.
+	MarkCalled(ctx context.Context, requestID, runID, operationID string, at time.Time) error
+	CalledOperation(ctx context.Context, requestID, runID string) (string, error)
 }
 
 // errUnauthenticated is why a workflow's input is not believed; its text is logged, never
@@ -36,7 +41,8 @@ var errUnauthenticated = errors.New("unauthenticated workflow input")
 // unreachable store is an error, and that one may be retried.
 func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput) (workflows.AuthorizeOutput, error) {
 	q := in.Query
-	if err := a.authenticate(ctx, q); err != nil {
+	prior, err := a.authenticate(ctx, q)
+	if err != nil {
 		if !errors.Is(err, errUnauthenticated) {
 			return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
 				"request claims unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
@@ -49,40 +55,46 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 		return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
 			"authorization store unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
 	}
-	return workflows.AuthorizeOutput{Allowed: d.Allowed, Reason: d.Reason, EnteID: d.EnteID}, nil
+	return workflows.AuthorizeOutput{Allowed: d.Allowed, Reason: d.Reason, EnteID: d.EnteID, PriorCall: prior}, nil
 }
 
 // authenticate accepts the input only when the API sealed it, for this namespace and this
 // workflow id, before its deadline, and no other run has used it. It fails closed: without a
 // verifier or outside an activity nothing is authenticated. Errors other than
-// errUnauthenticated are the claim store's, worth a retry.
-func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) error {
+// errUnauthenticated are the claim store's, worth a retry. prior is the operation id of a call
+// this run already sent before its worker stopped (see CallANPR), "" when none.
+func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) (prior string, err error) {
 	run, ok := a.runOf(ctx)
 	if a.Seals == nil || a.Claims == nil || !ok {
-		return fmt.Errorf("%w: no seal verifier configured", errUnauthenticated)
+		return "", fmt.Errorf("%w: no seal verifier configured", errUnauthenticated)
 	}
 	if run.namespace != workflows.Namespace(q.Comune) {
-		return fmt.Errorf("%w: sealed for %s, run in namespace %s", errUnauthenticated, workflows.Namespace(q.Comune), run.namespace)
+		return "", fmt.Errorf("%w: sealed for %s, run in namespace %s", errUnauthenticated, workflows.Namespace(q.Comune), run.namespace)
 	}
 	if run.workflowID != q.RequestID {
-		return fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
+		return "", fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
 	}
 	now := a.Now.Now()
-	err := a.Seals.Verify(q, now)
+	err = a.Seals.Verify(q, now)
 	if errors.Is(err, seal.ErrExpired) {
-		return a.claimedBefore(ctx, q.RequestID, run.runID)
+		if err := a.claimedBefore(ctx, q.RequestID, run.runID); err != nil {
+			return "", err
+		}
+		return a.Claims.CalledOperation(ctx, q.RequestID, run.runID)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", errUnauthenticated, err)
+		return "", fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
-	first, err := a.Claims.Claim(ctx, q.RequestID, run.runID, now)
-	if err != nil {
-		return err
+	st, err := a.Claims.ClaimState(ctx, q.RequestID, run.runID, now)
+	switch {
+	case err != nil:
+		return "", err
+	case st == store.ClaimTaken:
+		return "", fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
+	case st == store.ClaimHeld:
+		return a.Claims.CalledOperation(ctx, q.RequestID, run.runID)
 	}
-	if !first {
-		return fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
-	}
-	return nil
+	return "", nil
 }
 
 // claimedBefore accepts a seal past its deadline only for the run that claimed it in time:

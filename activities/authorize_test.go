@@ -13,6 +13,7 @@ import (
 	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/seal"
+	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -21,8 +22,41 @@ var sealT0 = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 
 // fakeClaims holds request ids in memory, as store.RequestClaims does in the database.
 type fakeClaims struct {
-	held map[string]string
-	err  error
+	held   map[string]string
+	called map[string]string // request id → operation id marked by the holding run
+	err    error
+}
+
+func (f *fakeClaims) ClaimState(ctx context.Context, id, run string, at time.Time) (store.ClaimState, error) {
+	_, had := f.held[id]
+	ok, err := f.Claim(ctx, id, run, at)
+	switch {
+	case err != nil || !ok:
+		return store.ClaimTaken, err
+	case had:
+		return store.ClaimHeld, nil
+	}
+	return store.ClaimNew, nil
+}
+
+func (f *fakeClaims) MarkCalled(_ context.Context, id, run, op string, _ time.Time) error {
+	if f.err != nil {
+		return f.err
+	}
+	if f.held[id] == run {
+		if f.called == nil {
+			f.called = map[string]string{}
+		}
+		f.called[id] = op
+	}
+	return nil
+}
+
+func (f *fakeClaims) CalledOperation(_ context.Context, id, run string) (string, error) {
+	if f.held[id] != run {
+		return "", f.err
+	}
+	return f.called[id], f.err
 }
 
 func (f *fakeClaims) HeldBy(_ context.Context, id string) (string, error) {
@@ -131,5 +165,29 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 				t.Fatalf("refusal %+v after %d grant reads, want %s before any", out, authz.calls, workflows.ReasonUnauthenticated)
 			}
 		})
+	}
+}
+
+// TestAuthorizeReportsPriorCall: when a run's task is retried after a worker crash, Authorize
+// tells the workflow which call that run already sent, in time or past the deadline.
+func TestAuthorizeReportsPriorCall(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		in, a := sealedFixture(t)
+		claims := &fakeClaims{}
+		a.Claims = claims
+		if _, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in}); err != nil {
+			t.Fatal(err)
+		}
+		op, err := a.markCalled(context.Background(), workflows.CallInput{RequestID: in.RequestID, Operation: "2026120209000000012345678"})
+		if err != nil || claims.called[in.RequestID] != op {
+			t.Fatalf("markCalled: %q %v, stored %v", op, err, claims.called)
+		}
+		if late {
+			a.Now = clock.Fixed(sealT0.Add(time.Hour)) // the retried task runs after the deadline
+		}
+		out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
+		if err != nil || !out.Allowed || out.PriorCall != op {
+			t.Fatalf("late=%v: retried Authorize = %+v %v, want allowed with prior call %s", late, out, err, op)
+		}
 	}
 }

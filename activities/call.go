@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/varco-anpr/varco/internal/anpr"
@@ -32,16 +33,21 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
+	opID, err := a.markCalled(ctx, in)
+	if err != nil {
+		return workflows.CallOutput{}, err
+	}
 	crit, warnings, err := a.idANPRFirst(ctx, prof, op, in)
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
 	}
 	resp, err := a.ANPR.Call(ctx, prof.ANPR, op, anpr.Request{
-		Service:         in.Service,
-		Criteria:        crit,
-		Motivo:          in.Motivo,
-		DataRiferimento: in.DataRiferimento,
-		Verifica:        in.Verifica,
+		IDOperazioneClient: opID,
+		Service:            in.Service,
+		Criteria:           crit,
+		Motivo:             in.Motivo,
+		DataRiferimento:    in.DataRiferimento,
+		Verifica:           in.Verifica,
 	})
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
@@ -66,6 +72,28 @@ func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Oper
 		return crit, nil, err
 	}
 	return anpr.Criteria{IDANPR: id}, warnings, nil
+}
+
+// markCalled names this attempt's call and records, before ANPR is contacted, that the run
+// sent it: if the worker dies before the answer is known, the retried run can say "called,
+// answer unknown" instead of "not called". Without claims (unit tests) the id is only named.
+func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (string, error) {
+	if in.Operation == "" {
+		return "", nil // a workflow started before derived ids: the client draws one
+	}
+	attempt := 1
+	if activity.IsActivity(ctx) {
+		attempt = int(activity.GetInfo(ctx).Attempt)
+	}
+	opID := workflows.OperationID(in.Operation, attempt)
+	run, ok := a.runOf(ctx)
+	if a.Claims == nil || !ok {
+		return opID, nil
+	}
+	if err := a.Claims.MarkCalled(ctx, in.RequestID, run.runID, opID, a.Now.Now()); err != nil {
+		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
+	}
+	return opID, nil
 }
 
 // resolveService is C030, servizioAccertamentoIdUnicoNazionale.

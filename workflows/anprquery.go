@@ -23,6 +23,8 @@ type query struct {
 	enteID  int64
 	trace   Trace
 	subject string // idANPR used for the call, when known
+	// priorCall names a call this run sent before a worker crash lost its answer.
+	priorCall string
 	// unauth is set when Authorize refused the input's seal: nothing in the input is believed
 	// from then on, and the audit record says so (unauthenticatedAudit).
 	unauth bool
@@ -50,6 +52,7 @@ func (q *query) decide(ctx workflow.Context) QueryResult {
 	if err != nil {
 		return q.failure(errcode.Unavailable, OutcomeFailed, "authorization could not be evaluated")
 	}
+	q.priorCall = authz.PriorCall
 	if authz.EnteID != 0 {
 		q.enteID = authz.EnteID
 		_ = workflow.UpsertTypedSearchAttributes(ctx, SAEnte.ValueSet(EnteKey(authz.EnteID)))
@@ -87,11 +90,17 @@ func (q *query) authorize(ctx workflow.Context) (AuthorizeOutput, error) {
 // call makes the certified ANPR call, retried on transient failures until the deadline.
 func (q *query) call(ctx workflow.Context) QueryResult {
 	remaining := q.in.Deadline.Sub(workflow.Now(ctx))
+	if remaining <= 0 && q.priorCall != "" {
+		// Never "not called": ANPR received a call whose answer died with a worker.
+		q.trace.IDOperazioneClient = q.priorCall
+		return q.failure(errcode.ANPRUnavailable, OutcomeFailed, "ANPR was called (idOperazioneClient "+q.priorCall+
+			") but its answer was lost when a worker stopped; the outcome at ANPR is unknown")
+	}
 	if remaining <= 0 {
 		return q.failure(errcode.ANPRUnavailable, OutcomeFailed, "the request deadline passed before ANPR could be called")
 	}
 	in := CallInput{
-		RequestID: q.in.RequestID, UserID: q.in.UserID, Comune: q.in.Comune, EnteID: q.enteID,
+		RequestID: q.in.RequestID, Operation: OperationBase(q.in.RequestID, q.in.ReceivedAt), UserID: q.in.UserID, Comune: q.in.Comune, EnteID: q.enteID,
 		Service: q.in.Service, Criteria: q.in.Criteria, Motivo: q.in.Motivo,
 		DataRiferimento: q.in.DataRiferimento, Verifica: q.in.Verifica, Workstation: q.in.Workstation, LoA: q.in.LoA,
 	}

@@ -105,11 +105,17 @@ type AuthorizeOutput struct {
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason,omitempty"`
 	EnteID  int64  `json:"enteId,omitempty"`
+	// PriorCall is the idOperazioneClient of a call this run already sent before its worker
+	// stopped (its answer is lost): "" on a first attempt.
+	PriorCall string `json:"priorCall,omitempty"`
 }
 
 // CallInput is the certified ANPR call.
 type CallInput struct {
-	RequestID       string          `json:"requestId"`
+	RequestID string `json:"requestId"`
+	// Operation is the base of the call's idOperazioneClient (OperationID), derived from the
+	// request, so that every call ANPR received can be named by the audit record.
+	Operation       string          `json:"operation,omitempty"`
 	UserID          int64           `json:"userId"`
 	Comune          string          `json:"comune"`
 	EnteID          int64           `json:"enteId"`

@@ -93,6 +93,15 @@ type answer struct {
 
 func call(t testing.TB, method, url, token string, body any, headers ...string) answer {
 	t.Helper()
+	a, err := send(method, url, token, body, headers...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return a
+}
+
+// send is call for goroutines other than the test's, which may not call t.Fatal.
+func send(method, url, token string, body any, headers ...string) (answer, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -114,13 +123,13 @@ func call(t testing.TB, method, url, token string, body any, headers ...string) 
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	_ = json.Unmarshal(raw, &a.body)
-	return a
+	return a, nil
 }
 
 func login(t testing.TB, url, user string) string {

@@ -69,6 +69,7 @@ func (s *Simulator) handleE002(w http.ResponseWriter, r *http.Request) {
 	// net/http watch the connection and cancel r.Context() when the client gives up, which
 	// is what ends a simulated timeout.
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	s.noteReceived(svc.Code, govwayID, body)
 	f, faulty := s.faultsFor(svc.Code)
 	if faulty && s.injectEarly(w, r, govwayID, svc.Code, f) {
 		return

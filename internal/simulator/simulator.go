@@ -85,6 +85,8 @@ type Simulator struct {
 	faults  atomic.Pointer[faultTable] // nil when no faults: one atomic load per call
 	rng     *lockedRand
 	replay  *replayCache // nil unless Config.ReplayIdempotent
+
+	received receivedLog // the last calls received (received.go)
 }
 
 // purpose is a registered finalità: who owns it and which service it is for.

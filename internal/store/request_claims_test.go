@@ -82,3 +82,36 @@ func TestRequestClaimsRace(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestCalled: only the holding run marks its call, and reads it back after a crash.
+func TestRequestCalled(t *testing.T) {
+	testEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := store.RequestClaims{DB: db.DB}
+		t0 := time.Date(2027, 3, 28, 0, 59, 30, 0, time.UTC)
+		st, err := c.ClaimState(ctx, "rq-h501-c", "run-1", t0)
+		mustNoErr(t, err)
+		if st != store.ClaimNew {
+			t.Fatalf("first claim: %v", st)
+		}
+		op, err := c.CalledOperation(ctx, "rq-h501-c", "run-1")
+		mustNoErr(t, err)
+		if op != "" {
+			t.Fatalf("no call yet, got %q", op)
+		}
+		mustNoErr(t, c.MarkCalled(ctx, "rq-h501-c", "run-2", "999", t0)) // not the holder: no effect
+		mustNoErr(t, c.MarkCalled(ctx, "rq-h501-c", "run-1", "2027032800593000012345678901", t0))
+		st, err = c.ClaimState(ctx, "rq-h501-c", "run-1", t0.Add(time.Minute))
+		mustNoErr(t, err)
+		if st != store.ClaimHeld {
+			t.Fatalf("same run again: %v", st)
+		}
+		for run, want := range map[string]string{"run-1": "2027032800593000012345678901", "run-2": ""} {
+			op, err := c.CalledOperation(ctx, "rq-h501-c", run)
+			mustNoErr(t, err)
+			if op != want {
+				t.Fatalf("CalledOperation(%s) = %q, want %q", run, op, want)
+			}
+		}
+	})
+}

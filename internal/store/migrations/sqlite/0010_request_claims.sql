@@ -5,6 +5,10 @@
 CREATE TABLE request_claims (
     request_id TEXT PRIMARY KEY,
     run_id     TEXT NOT NULL,
-    claimed_at TIMESTAMP NOT NULL
+    claimed_at TIMESTAMP NOT NULL,
+    -- Set by CallANPR just before it contacts ANPR: after a worker crash, the same run knows
+    -- a call went out (operation_id names it) even though its answer was lost.
+    operation_id TEXT NOT NULL DEFAULT '',
+    called_at    TIMESTAMP NULL
 );
 CREATE INDEX request_claims_claimed_idx ON request_claims (claimed_at);
