@@ -45,6 +45,8 @@ type Profile struct {
 // AuditWriter commits an audit record; a second write of the same RequestID is a no-op.
 type AuditWriter interface {
 	InsertAudit(ctx context.Context, rec *store.AuditRecord) (inserted bool, err error)
+	// StoredAudit reads the committed record of a request, for a write that found it there.
+	StoredAudit(ctx context.Context, requestID string) (*store.AuditRecord, error)
 }
 
 // Directory resolves what the ModI audit token says about an operator: the user's identifier

@@ -124,9 +124,18 @@ func TestWriteAuditIdempotentAndPseudonymous(t *testing.T) {
 		Motivo: "PROT-1", Outcome: workflows.OutcomeOK, HTTPStatus: 200,
 		Criteria: workflows.Criteria{CodiceFiscale: "STTSGT90A01H501J"},
 	}
-	for range 3 {
-		if err := a.WriteAudit(ctx, in); err != nil {
+	for i := range 3 {
+		// A later attempt with another story (a retried run) gets the committed story back.
+		attempt := in
+		if i > 0 {
+			attempt.Outcome, attempt.HTTPStatus, attempt.ErrorCode = workflows.OutcomeFailed, 502, "anpr_unavailable"
+		}
+		w, err := a.WriteAudit(ctx, attempt)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if (i == 0) != (w.Existing == nil) || (i > 0 && (w.Existing.Outcome != workflows.OutcomeOK || w.Existing.HTTPStatus != 200)) {
+			t.Fatalf("write %d: %+v, want the first record's story after the first", i, w.Existing)
 		}
 	}
 	n, err := db.NewSelect().Model((*store.AuditRecord)(nil)).Where("request_id = ?", "rq-1").Count(ctx)

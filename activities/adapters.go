@@ -27,6 +27,11 @@ func (s StoreAudit) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bo
 	return store.InsertAudit(ctx, s.DB, rec)
 }
 
+// StoredAudit implements AuditWriter.
+func (s StoreAudit) StoredAudit(ctx context.Context, requestID string) (*store.AuditRecord, error) {
+	return store.GetAudit(ctx, s.DB, requestID)
+}
+
 // StoreDirectory reads users and Enti with bun.
 type StoreDirectory struct{ DB bun.IDB }
 

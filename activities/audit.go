@@ -10,8 +10,25 @@ import (
 )
 
 // WriteAudit commits the request's audit record. It is idempotent by request ID, so the
-// workflow may retry it until it is committed without ever writing two records.
-func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) error {
+// workflow may retry it until it is committed without ever writing two records. When a record
+// is already there (a run retried after a crash wrote it first), it is never overwritten: its
+// story is returned, and the workflow answers with it, so the client and the record agree.
+func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) (workflows.AuditWritten, error) {
+	inserted, err := a.insertAudit(ctx, in)
+	if err != nil || inserted {
+		return workflows.AuditWritten{}, err
+	}
+	rec, err := a.Audit.StoredAudit(ctx, in.RequestID)
+	if err != nil {
+		return workflows.AuditWritten{}, fmt.Errorf("write audit %s: read the stored record: %w", in.RequestID, err)
+	}
+	return workflows.AuditWritten{Existing: &workflows.AuditStory{
+		Outcome: rec.Outcome, HTTPStatus: rec.HTTPStatus, ErrorCode: rec.ErrorCode, Reason: rec.Reason,
+		IDOperazioneANPR: rec.IDOperazioneANPR,
+	}}, nil
+}
+
+func (a *Activities) insertAudit(ctx context.Context, in workflows.AuditInput) (bool, error) {
 	rec := &store.AuditRecord{
 		RequestID:           in.RequestID,
 		CreatedAt:           in.At,
@@ -31,18 +48,19 @@ func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) er
 		VoucherJTI:          in.Trace.VoucherJTI,
 		CorrelationID:       in.Trace.CorrelationID,
 		DurationMS:          in.DurationMS,
-		SubjectHash:         subjectHash(a.SubjectKey, subject(in)),
+		SubjectHash:         SubjectHash(a.SubjectKey, subject(in)),
 		SubjectHashCF:       subjectHashCF(a.SubjectKey, in),
 	}
 	sealed, err := a.sealSubject(in)
 	if err != nil {
-		return fmt.Errorf("write audit %s: %w", in.RequestID, err)
+		return false, fmt.Errorf("write audit %s: %w", in.RequestID, err)
 	}
 	rec.SubjectSealed = sealed
-	if _, err := a.Audit.InsertAudit(ctx, rec); err != nil {
-		return fmt.Errorf("write audit %s: %w", in.RequestID, err)
+	inserted, err := a.Audit.InsertAudit(ctx, rec)
+	if err != nil {
+		return false, fmt.Errorf("write audit %s: %w", in.RequestID, err)
 	}
-	return nil
+	return inserted, nil
 }
 
 // subject prefers the idANPR, stable for life, so that a lookup by codice fiscale and one by
@@ -83,15 +101,6 @@ func (a *Activities) sealSubject(in workflows.AuditInput) (string, error) {
 		return "", fmt.Errorf("seal subject: %w", err)
 	}
 	return sealed, nil
-}
-
-// subjectHash is SubjectHash, or "" for a record without a subject (an unauthenticated
-// workflow's: its input's subject is not believed, so not kept).
-func subjectHash(key []byte, c workflows.Criteria) string {
-	if c == (workflows.Criteria{}) {
-		return ""
-	}
-	return SubjectHash(key, c)
 }
 
 // SubjectHash is the keyed hash of the subject's identifier kept in the audit, so that a TOP

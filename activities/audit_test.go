@@ -41,7 +41,7 @@ func TestWriteAuditSubject(t *testing.T) {
 			a := &Activities{Audit: StoreAudit{DB: db}, SubjectKey: key, Sealer: box}
 			in := workflows.AuditInput{RequestID: "rq-s", At: time.Now(), Comune: "H501", Service: "C020",
 				Outcome: workflows.OutcomeOK, Criteria: tc.criteria, SubjectIDANPR: tc.resolved}
-			if err := a.WriteAudit(ctx, in); err != nil {
+			if _, err := a.WriteAudit(ctx, in); err != nil {
 				t.Fatal(err)
 			}
 			rec, err := store.GetAudit(ctx, db, "rq-s")
@@ -76,7 +76,7 @@ func TestWriteAuditSealFailureWritesNothing(t *testing.T) {
 	db := storetest.SQLite(t)
 	a := &Activities{Audit: StoreAudit{DB: db}, SubjectKey: []byte("k"), Sealer: failingSealer{}}
 	in := workflows.AuditInput{RequestID: "rq-f", Comune: "H501", Criteria: workflows.Criteria{IDANPR: "AB12345CD"}}
-	if err := a.WriteAudit(context.Background(), in); err == nil {
+	if _, err := a.WriteAudit(context.Background(), in); err == nil {
 		t.Fatal("want the seal error, so the workflow retries")
 	}
 	if _, err := store.GetAudit(context.Background(), db, "rq-f"); !errors.Is(err, store.ErrNotFound) {

@@ -96,7 +96,8 @@ func (s *Server) query(c *fiber.Ctx) error {
 		s.log.Error("the worker refused this API's seal: check seal-key and seal-public-keys", "requestId", in.RequestID)
 		return &apiError{code: errcode.Unavailable, detail: "the request could not be authenticated to the workflow engine", requestID: in.RequestID}
 	}
-	if res.Outcome != workflows.OutcomeOK {
+	if res.Outcome != workflows.OutcomeOK || res.ErrorCode != "" {
+		// An "ok" with an error code: ANPR answered (the record says so) but the answer was lost.
 		return &apiError{code: res.ErrorCode, detail: resultDetail(res), requestID: res.RequestID}
 	}
 	return c.JSON(QueryResponse{

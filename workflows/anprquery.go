@@ -39,8 +39,12 @@ func (q *query) run(ctx workflow.Context) (QueryResult, error) {
 	// cancelled with the workflow.
 	auditCtx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
-	if err := q.audit(auditCtx, res); err != nil {
+	written, err := q.audit(auditCtx, res)
+	if err != nil {
 		return QueryResult{}, err
+	}
+	if written.Existing != nil {
+		res = adopt(res, *written.Existing)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(auditCtx, SAOutcome.ValueSet(res.Outcome))
 	return res, nil
@@ -189,8 +193,9 @@ func (q *query) failure(code, outcome, detail string) QueryResult {
 	}
 }
 
-// audit writes the record, retried until committed: no request ends without one.
-func (q *query) audit(ctx workflow.Context, res QueryResult) error {
+// audit writes the record, retried until committed: no request ends without one. The result
+// carries the story of a record that was already committed, if any.
+func (q *query) audit(ctx workflow.Context, res QueryResult) (AuditWritten, error) {
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		StartToCloseTimeout:    10 * time.Second,
@@ -201,8 +206,10 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) error {
 		},
 	})
 	now := workflow.Now(ctx)
+	var written AuditWritten
 	if q.unauth {
-		return workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, q.unauthenticatedAudit(ctx, res, now)).Get(ctx, nil)
+		err := workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, q.unauthenticatedAudit(ctx, res, now)).Get(ctx, &written)
+		return written, err
 	}
 	rec := AuditInput{
 		RequestID:     q.in.RequestID,
@@ -222,5 +229,6 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) error {
 		Trace:         q.trace,
 		DurationMS:    now.Sub(q.in.ReceivedAt).Milliseconds(),
 	}
-	return workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, rec).Get(ctx, nil)
+	err := workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, rec).Get(ctx, &written)
+	return written, err
 }

@@ -148,6 +148,21 @@ type CallOutput struct {
 	IDANPR string `json:"idANPR,omitempty"`
 }
 
+// AuditWritten is WriteAudit's result: Existing is set when the request's record was already
+// committed (by an earlier attempt of this run), with the story it tells.
+type AuditWritten struct {
+	Existing *AuditStory `json:"existing,omitempty"`
+}
+
+// AuditStory is what a committed record says happened.
+type AuditStory struct {
+	Outcome          string `json:"outcome"`
+	HTTPStatus       int    `json:"httpStatus"`
+	ErrorCode        string `json:"errorCode,omitempty"`
+	Reason           string `json:"reason,omitempty"`
+	IDOperazioneANPR string `json:"idOperazioneANPR,omitempty"`
+}
+
 // AuditInput is one audit record, written exactly once per request (idempotent by RequestID).
 type AuditInput struct {
 	RequestID   string    `json:"requestId"`

@@ -45,6 +45,11 @@ func (w *Writer) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bool,
 	})
 }
 
+// StoredAudit implements activities.AuditWriter: the committed record of a request.
+func (w *Writer) StoredAudit(ctx context.Context, requestID string) (*store.AuditRecord, error) {
+	return store.GetAudit(ctx, w.DB, requestID)
+}
+
 // CheckpointHead signs the Comune's current head (nothing when the Comune has no records)
 // and returns the checkpoint, or nil.
 func CheckpointHead(ctx context.Context, db bun.IDB, comune string, signer *Signer, at time.Time) (*store.AuditCheckpoint, error) {
