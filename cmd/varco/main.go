@@ -44,10 +44,11 @@ var commands = map[string]command{
 		f.register(fs, false)
 		return runComuneSetANPR(f)
 	}},
-	"comune list":  plain(runComuneList),
-	"audit verify": {flags: auditVerifyFlags},
-	"audit key":    plain(runAuditKey),
-	"audit anchor": {flags: auditAnchorFlags},
+	"comune list":     plain(runComuneList),
+	"audit verify":    {flags: auditVerifyFlags},
+	"audit key":       plain(runAuditKey),
+	"audit anchor":    {flags: auditAnchorFlags},
+	"audit reconcile": {flags: auditReconcileFlags},
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -76,6 +77,8 @@ installation operator:
                    checkpoints and, with FILE, the anchors kept outside the database
   audit anchor     [--comune H501]   sign each Comune's chain head and print it (JSON lines) to keep elsewhere
   audit key        print the audit signing key's public key (<id>=<base64>), to keep before a rotation
+  audit reconcile  [--day YYYY-MM-DD] [--calls FILE]   list the calls ANPR received (the simulator's log in
+                   TEST, or FILE) that no audit record names
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `

@@ -41,6 +41,7 @@ func (s *Simulator) adminRoutes(m *http.ServeMux) {
 	m.Handle("GET /admin/quotas", s.admin(s.handleGetQuotas))
 	m.Handle("PUT /admin/quotas", s.admin(s.handlePutQuotas))
 	m.Handle("DELETE /admin/quotas", s.admin(s.handleDeleteQuotas))
+	m.Handle("GET /admin/calls", s.admin(s.handleGetCalls))
 }
 
 // admin guards an admin handler with the bearer token, compared in constant time (over

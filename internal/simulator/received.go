@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -59,4 +60,28 @@ func (s *Simulator) noteReceived(service, govwayID string, body []byte) {
 		head.ID = head.ID[:maxIDOperazioneClient]
 	}
 	s.received.add(Receipt{At: s.now(), Service: service, IDOperazioneClient: head.ID, GovWayID: govwayID})
+}
+
+// ReceivedCalls is the GET /admin/calls answer.
+type ReceivedCalls struct {
+	Calls []Receipt `json:"calls"`
+}
+
+// handleGetCalls lists the calls received, all or those of ?day=YYYY-MM-DD (Europe/Rome):
+// what `varco audit reconcile` joins with the audit.
+func (s *Simulator) handleGetCalls(w http.ResponseWriter, r *http.Request) {
+	out := ReceivedCalls{Calls: []Receipt{}}
+	day := r.URL.Query().Get("day")
+	if day != "" {
+		if _, err := time.Parse(dateLayout, day); err != nil {
+			adminError(w, http.StatusBadRequest, "day must be YYYY-MM-DD")
+			return
+		}
+	}
+	for _, c := range s.Received() {
+		if day == "" || c.At.In(rome).Format(dateLayout) == day {
+			out.Calls = append(out.Calls, c)
+		}
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
 }
