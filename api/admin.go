@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
@@ -50,14 +51,19 @@ type adminReq struct {
 	actor  int64
 	comune string
 	ev     store.AdminEvent
+	person *person // set by targetPerson: the action is recorded in every Comune of the person
 }
 
 // newAdminReq prepares the request and its event. The Authorizer is the one in Deps.Authz:
-// admin decisions and query decisions must come from the same rules.
+// admin decisions and query decisions must come from the same rules. Malformed identifiers
+// are refused here, before anything is recorded: an event names only well-formed objects.
 func (s *Server) newAdminReq(c *fiber.Ctx, comune, action, objectType, objectID string) (*adminReq, error) {
 	az, ok := s.Authz.(*rbac.Authorizer)
 	if !ok {
 		return nil, fail(errcode.Unavailable, "administration is not available on this server")
+	}
+	if err := checkIdentifiers(comune, objectID); err != nil {
+		return nil, err
 	}
 	actor := callerOf(c).UserID
 	return &adminReq{s: s, c: c, az: az, actor: actor, comune: comune, ev: store.AdminEvent{
@@ -102,6 +108,9 @@ func (x *adminReq) failed(err error) error {
 
 func failure(err error) (string, string) {
 	var ae *apiError
+	if code, detail, ok := sentinelProblem(err); ok {
+		return code, detail
+	}
 	switch {
 	case errors.As(err, &ae):
 		return ae.code, ae.detail
@@ -119,19 +128,66 @@ func failure(err error) (string, string) {
 	return errcode.Internal, ""
 }
 
-// record writes the event outside any transaction (refusals, failures). A lost refusal
-// record must not turn a 403 into a 500, so its error is logged only.
+// record writes the event of a refusal or failure outside any transaction, within the
+// per-user limit (recordLimited). A lost refusal record must not turn a 403 into a 500, so
+// its error is logged only.
 func (x *adminReq) record(db bun.IDB, outcome, code string) {
-	if err := x.recordIn(db, outcome, code); err != nil {
+	if err := x.recordLimited(db, outcome, code); err != nil {
 		x.s.log.ErrorContext(x.ctx(), "admin event not recorded", "action", x.ev.Action, "error", err)
 	}
 }
 
-// recordIn writes the event with db (the change's transaction when allowed).
-func (x *adminReq) recordIn(db bun.IDB, outcome, code string) error {
-	ev := x.ev
-	ev.Outcome, ev.ErrorCode = outcome, code
+// refusalsPerMinute is how many refused or failed actions of one user are recorded
+// individually per clock minute. Refusals cost the caller nothing, so without a bound any
+// signed-in user could fill admin_events (and drown the events a TOP must see).
+const refusalsPerMinute = 30
+
+// actionRefusalsSuppressed is the summary event written instead of the first refusal over
+// the limit; the rest of that minute's refusals are answered but not recorded (the access
+// log still lists every request).
+const actionRefusalsSuppressed = "admin.refusals_suppressed"
+
+// recordLimited records a refusal or failure unless the user already has refusalsPerMinute
+// of them in the current minute: then it writes one summary event, then nothing until the
+// next minute. The count is read from admin_events (index admin_events_actor_at_idx), so
+// replicas share the limit; concurrent refusals may overshoot it by the few in flight.
+func (x *adminReq) recordLimited(db bun.IDB, outcome, code string) error {
+	minute := x.s.Now().Truncate(time.Minute)
+	n, err := store.CountAdminEventsSince(x.ctx(), db, x.actor, minute, store.AdminDenied, store.AdminFailed)
+	if err != nil {
+		return err
+	}
+	switch {
+	case n < refusalsPerMinute:
+		return x.recordIn(db, outcome, code)
+	case n == refusalsPerMinute:
+		return x.recordSuppressed(db, minute, code)
+	}
+	return nil
+}
+
+// recordSuppressed writes the summary event: from now until the end of minute, this user's
+// refusals are not recorded one by one.
+func (x *adminReq) recordSuppressed(db bun.IDB, minute time.Time, code string) error {
+	ev := store.AdminEvent{At: x.s.Now(), ActorUserID: x.actor, Comune: x.comune, EnteID: x.ev.EnteID,
+		Action: actionRefusalsSuppressed, ObjectType: "user", ObjectID: strconv.FormatInt(x.actor, 10),
+		After: snapshot(map[string]any{"limit": refusalsPerMinute, "from": minute, "until": minute.Add(time.Minute),
+			"firstSuppressed": x.ev.Action}),
+		Outcome: store.AdminDenied, ErrorCode: code}
 	return store.InsertAdminEvent(x.ctx(), db, &ev)
+}
+
+// recordIn writes the action's events with db (the change's transaction when allowed), all
+// stamped with the API's clock.
+func (x *adminReq) recordIn(db bun.IDB, outcome, code string) error {
+	at := x.s.Now()
+	for _, ev := range x.events(outcome, code) {
+		ev.At = at
+		if err := store.InsertAdminEvent(x.ctx(), db, &ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // snapshot is the JSON text of a view for the event's before/after. Views never hold
@@ -144,7 +200,30 @@ func snapshot(v any) string {
 	return string(b)
 }
 
-// pathID reads a positive integer path parameter; anything else is a 404 (no such object).
+// checkIdentifiers refuses (400) a Comune that is not a codice catastale and an object id
+// that is not a positive integer. "" means the route has none.
+func checkIdentifiers(comune, objectID string) error {
+	if comune != "" && !reComune.MatchString(comune) {
+		return fail(errcode.InvalidRequest, "comune must be a codice catastale (e.g. H501)")
+	}
+	if objectID != "" {
+		if n, err := strconv.ParseInt(objectID, 10, 64); err != nil || n <= 0 {
+			return fail(errcode.InvalidRequest, "the id in the path must be a positive integer")
+		}
+	}
+	return nil
+}
+
+// checkBodyID refuses (400) a negative id in a body, and a missing one when required; 0
+// means "omitted".
+func checkBodyID(name string, v int64, required bool) error {
+	if v < 0 || (required && v == 0) {
+		return fail(errcode.InvalidRequest, name+" must be a positive integer")
+	}
+	return nil
+}
+
+// pathID reads a positive integer path parameter (checkIdentifiers has refused anything else).
 func pathID(c *fiber.Ctx, name string) (int64, bool) {
 	n, err := strconv.ParseInt(c.Params(name), 10, 64)
 	return n, err == nil && n > 0

@@ -31,6 +31,12 @@ func (s *Server) createConvenzione(c *fiber.Ctx) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if err := checkBodyID("enteId", req.EnteID, false); err != nil {
+		return err
+	}
+	if len(req.CodiceIPA) > 64 {
+		return fail(errcode.InvalidRequest, "codiceIpa is at most 64 characters")
+	}
 	x, err := s.newAdminReq(c, c.Params("comune"), "convenzione.create", "convenzione", "")
 	if err != nil {
 		return err

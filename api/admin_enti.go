@@ -26,6 +26,9 @@ func (s *Server) createEnte(c *fiber.Ctx) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if req.Comune == "" { // newAdminReq checks the format; "" would mean "no Comune"
+		return fail(errcode.InvalidRequest, "comune must be a codice catastale (e.g. H501)")
+	}
 	x, err := s.newAdminReq(c, req.Comune, "ente.create", "ente", "")
 	if err != nil {
 		return err

@@ -46,10 +46,7 @@ func (s *Server) adminEvents(c *fiber.Ctx) error {
 	}
 	q.Scopes = scopes
 	evs, next, err := store.ListAdminEvents(x.ctx(), s.DB, q)
-	if errors.Is(err, store.ErrBadCursor) {
-		return fail(errcode.InvalidRequest, "cursor is not valid")
-	}
-	if err != nil {
+	if err != nil { // a forged cursor is a 400 through sentinelProblems
 		return err
 	}
 	items := make([]AdminEventItem, 0, len(evs))
@@ -64,6 +61,9 @@ func (s *Server) adminEvents(c *fiber.Ctx) error {
 func adminEventQuery(c *fiber.Ctx) (store.AdminEventQuery, error) {
 	q := store.AdminEventQuery{Comune: c.Query("comune"), Action: c.Query("action"),
 		Outcome: c.Query("outcome"), Cursor: c.Query("cursor")}
+	if err := checkIdentifiers(q.Comune, ""); err != nil {
+		return q, err
+	}
 	var err error
 	if q.ActorID, err = optInt(c, "actor"); err != nil {
 		return q, err

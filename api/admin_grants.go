@@ -25,6 +25,12 @@ func (s *Server) createGrant(c *fiber.Ctx) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if err := checkBodyID("userId", req.UserID, true); err != nil {
+		return err
+	}
+	if err := checkBodyID("enteId", req.EnteID, false); err != nil {
+		return err
+	}
 	x, err := s.newAdminReq(c, c.Params("comune"), "grant.create", "grant", "")
 	if err != nil {
 		return err
@@ -40,7 +46,7 @@ func (s *Server) createGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := x.knowsUser(req.UserID, g.EnteID); err != nil {
+	if err := x.knowsUser(req.UserID); err != nil {
 		return err
 	}
 	g.UserID = req.UserID
@@ -57,28 +63,22 @@ func (s *Server) createGrant(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(grantView(g))
 }
 
-// knowsUser lets the caller name a user only when it may already know them: someone with a
-// grant in this Comune it may read, or someone working for the same Ente (in any Comune) as
-// the grant's Ente. Anyone else is a 404, so user IDs cannot be probed across Comuni.
-func (x *adminReq) knowsUser(userID, enteID int64) error {
-	grants, err := store.GrantsOfUser(x.ctx(), x.s.DB, userID)
+// knowsUser lets the caller name a user for a new grant only when the user already holds a
+// grant in this Comune that the caller may read. Working for the same Ente in another Comune
+// is not enough: a grant here would make this Comune's TOP one of the person's
+// administrators, a step towards taking over their password (issue 10). Anyone else (unknown,
+// of another Comune, of another Ente) is the same 404, so user ids cannot be probed.
+func (x *adminReq) knowsUser(userID int64) error {
+	grants, err := store.GrantsIn(x.ctx(), x.s.DB, x.comune, userID)
 	if err != nil {
 		return err
 	}
-	var here []store.Grant
-	for _, g := range grants {
-		if g.ComuneCode == x.comune {
-			here = append(here, g)
-		} else if enteID != 0 && g.EnteID == enteID {
-			return nil
-		}
-	}
-	readable, err := x.readable(here)
+	readable, err := x.readable(grants)
 	if err != nil {
 		return err
 	}
 	if len(readable) == 0 {
-		return x.deny(errcode.NotFound, "no such user")
+		return x.deny(errcode.NotFound, noSuchUser)
 	}
 	return nil
 }

@@ -13,9 +13,11 @@ import (
 func (s *Server) suspendUser(c *fiber.Ctx) error    { return s.setActive(c, false) }
 func (s *Server) reactivateUser(c *fiber.Ctx) error { return s.setActive(c, true) }
 
-// setActive suspends or reactivates a user. Suspension is of the person, in every Comune: the
-// TOP's power to "suspend anyone in its Comune" (DESIGN §1). It ends every session at once, and
-// AuthorizeQuery denies the user's next query on every replica (it reads users.active).
+// setActive suspends or reactivates a user. Suspension is of the person, in every Comune, so
+// it is a person-wide action (targetPerson): only a caller who administers every grant of the
+// person may do it; a TOP stops anyone else in its own Comune by revoking their grants
+// (DELETE). It ends every session at once, and AuthorizeQuery denies the user's next query on
+// every replica (it reads users.active).
 func (s *Server) setActive(c *fiber.Ctx, active bool) error {
 	action := "user.suspend"
 	if active {
@@ -28,7 +30,7 @@ func (s *Server) setActive(c *fiber.Ctx, active bool) error {
 	if err := x.inComune(rbac.ObjAdminUsers, rbac.ActRead); err != nil {
 		return err
 	}
-	u, grants, err := x.target(rbac.ActSuspend)
+	u, grants, err := x.targetPerson(rbac.ActSuspend)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,8 @@ func keepTopsOfUser(ctx context.Context, tx bun.IDB, userID int64) error {
 	return keepTops(ctx, tx, topComuni(all))
 }
 
-// resetCredentials gives the user a new one-time password and ends their sessions.
+// resetCredentials gives the user a new one-time password and ends their sessions. The
+// password opens every grant of the person, so it is a person-wide action (targetPerson).
 func (s *Server) resetCredentials(c *fiber.Ctx) error {
 	x, err := s.newAdminReq(c, c.Params("comune"), "user.reset_credentials", "user", c.Params("id"))
 	if err != nil {
@@ -73,7 +76,7 @@ func (s *Server) resetCredentials(c *fiber.Ctx) error {
 	if err := x.inComune(rbac.ObjAdminUsers, rbac.ActRead); err != nil {
 		return err
 	}
-	u, grants, err := x.target(rbac.ActCredentials)
+	u, grants, err := x.targetPerson(rbac.ActCredentials)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,9 @@ package api
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -36,6 +36,12 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
+	if err := checkBodyID("enteId", req.EnteID, false); err != nil {
+		return err
+	}
+	if !reUsername.MatchString(req.Username) || len(req.DisplayName) > 200 {
+		return fail(errcode.InvalidRequest, "username is required: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit; displayName at most 200 characters")
+	}
 	x, err := s.newAdminReq(c, c.Params("comune"), "user.create", "user", "")
 	if err != nil {
 		return err
@@ -43,10 +49,6 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	x.ev.EnteID = req.EnteID
 	if err := x.inComune(rbac.ObjAdminUsers, rbac.ActWrite); err != nil {
 		return err
-	}
-	req.Username = strings.TrimSpace(req.Username)
-	if req.Username == "" || len(req.Username) > 128 || len(req.DisplayName) > 200 {
-		return x.failed(fail(errcode.InvalidRequest, "username is required (at most 128 characters)"))
 	}
 	g, err := x.newGrant(req.Role, req.EnteID, req.Services, req.DailyQuota)
 	if err != nil {
@@ -56,7 +58,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := &store.User{Username: req.Username, DisplayName: req.DisplayName, PasswordHash: hash, Active: true}
+	u := &store.User{Username: loginName(req.Username, x.comune), DisplayName: req.DisplayName, PasswordHash: hash, Active: true}
 	err = x.az.Update(x.ctx(), func(ctx context.Context, b *rbac.Batch) error {
 		if err := store.CreateUser(ctx, b.Tx(), u); err != nil {
 			return err
@@ -73,6 +75,16 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(CreatedUser{User: userView(u, []store.Grant{*g}), InitialPassword: pw})
 }
+
+// reUsername is the name an administrator chooses for a new user. It cannot hold '@': that
+// separates it from the Comune in the login name (loginName).
+var reUsername = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// loginName is the username a user created through the API signs in with: the chosen name
+// qualified by the Comune that created them ("mario.rossi@H501"). Login names are unique in
+// the installation, but a Comune can only collide with its own names, so a 409 on creation
+// tells it nothing about another Comune's staff (docs/governance.md, "Usernames").
+func loginName(name, comune string) string { return name + "@" + comune }
 
 // newGrant validates a grant the caller wants to give in the Comune (to a user not yet
 // known: the self check is the caller's). An ADMIN of a single Ente may omit enteId.
@@ -202,7 +214,7 @@ func (s *Server) patchUser(c *fiber.Ctx) error {
 	if err := x.inComune(rbac.ObjAdminUsers, rbac.ActWrite); err != nil {
 		return err
 	}
-	u, grants, err := x.target(rbac.ActWrite)
+	u, grants, err := x.patchTarget(req)
 	if err != nil {
 		return err
 	}
@@ -232,6 +244,15 @@ func (s *Server) patchUser(c *fiber.Ctx) error {
 		return x.failed(err)
 	}
 	return c.JSON(userView(u, grants))
+}
+
+// patchTarget loads the user to patch: a new display name is the person's, everywhere
+// (targetPerson); services and quota are one grant's in this Comune (target).
+func (x *adminReq) patchTarget(req patchUserRequest) (*store.User, []store.Grant, error) {
+	if req.DisplayName != nil {
+		return x.targetPerson(rbac.ActWrite)
+	}
+	return x.target(rbac.ActWrite)
 }
 
 // profilePatch returns the AUTORIZZATO grant (from grants, updated in place) with the new

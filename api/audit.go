@@ -77,6 +77,9 @@ func auditQuery(c *fiber.Ctx) (store.AuditQuery, error) {
 	q := store.AuditQuery{
 		Comune: c.Query("comune"), Service: c.Query("service"), Outcome: c.Query("outcome"), Cursor: c.Query("cursor"),
 	}
+	if err := checkIdentifiers(q.Comune, ""); err != nil {
+		return q, err
+	}
 	var err error
 	if q.EnteID, err = optInt(c, "ente"); err != nil {
 		return q, err

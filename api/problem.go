@@ -57,6 +57,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &ae) {
 		return writeProblem(c, ae.code, ae.detail, ae.requestID)
 	}
+	if code, detail, ok := sentinelProblem(err); ok {
+		return writeProblem(c, code, detail, "")
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return writeProblem(c, fiberCode(fe.Code), fe.Message, "")
@@ -68,6 +71,26 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed", "route", c.Route().Path, "error", err)
 	return writeProblem(c, errcode.Internal, "", "")
+}
+
+// sentinelProblems maps the lower layers' sentinel errors that are the client's fault onto
+// their stable code. It is the one table: errorHandler and the admin API's failure both read
+// it, so a forged cursor is a 400 on every endpoint that pages, never a 500.
+var sentinelProblems = []struct {
+	err          error
+	code, detail string
+}{
+	{store.ErrBadCursor, errcode.InvalidRequest, "cursor is not valid"},
+}
+
+// sentinelProblem finds err's entry in sentinelProblems.
+func sentinelProblem(err error) (code, detail string, ok bool) {
+	for _, p := range sentinelProblems {
+		if errors.Is(err, p.err) {
+			return p.code, p.detail, true
+		}
+	}
+	return "", "", false
 }
 
 func fiberCode(status int) string {

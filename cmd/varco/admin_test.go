@@ -154,12 +154,12 @@ func TestAdminAPI(t *testing.T) {
 	a := e.expect(e.do("POST", "/admin/comuni/H501/users", topA, map[string]any{
 		"username": "adm-tributi", "displayName": "ADMIN Tributi", "role": "ADMIN", "enteId": ente}), 201, "create ADMIN")
 	admID := idOf(t, a, "user", "id")
-	adm := loginWith(t, url, "adm-tributi", a.body["initialPassword"].(string))
+	adm := loginWith(t, url, "adm-tributi@H501", a.body["initialPassword"].(string)) // login names carry the Comune
 	// … the ADMIN makes two AUTORIZZATI with different profiles …
 	mk := func(name string, services ...string) (int64, string) {
 		a := e.expect(e.do("POST", "/admin/comuni/H501/users", adm, map[string]any{
 			"username": name, "role": "AUTORIZZATO", "services": services}), 201, "create "+name)
-		return idOf(t, a, "user", "id"), loginWith(t, url, name, a.body["initialPassword"].(string))
+		return idOf(t, a, "user", "id"), loginWith(t, url, name+"@H501", a.body["initialPassword"].(string))
 	}
 	op1ID, op1 := mk("op-uno", "C020")
 	op2ID, op2 := mk("op-due", "C021")
@@ -287,12 +287,13 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("ADMIN sees %d user.create events of its Ente: %s", len(items), evAdm.raw)
 	}
 
-	// --- Last TOP: the only TOP of F205 also works as ADMIN in H501; suspending them would leave
-	// F205 without a TOP.
+	// --- The only TOP of F205 also works as ADMIN in H501 (the installation operator gave the
+	// grant): suspension is person-wide and H501's TOP does not administer the F205 grant, so it
+	// is refused; H501 stops them in H501 by removing the H501 grant.
 	if err := az.AddGrant(context.Background(), &store.Grant{UserID: topBID, ComuneCode: "H501", EnteID: ente, Role: store.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	e.expect(e.do("POST", fmt.Sprintf("%s/users/%d/suspend", h, topBID), topA, nil), 409, "suspend the last TOP of F205")
+	e.expect(e.do("POST", fmt.Sprintf("%s/users/%d/suspend", h, topBID), topA, nil), 403, "suspend F205's TOP from H501")
 	e.expect(e.do("DELETE", fmt.Sprintf("%s/users/%d", h, topBID), topA, nil), 204, "remove only the H501 grant")
 	e.expect(e.do("GET", "/admin/comuni/F205/users", topB, nil), 200, "F205's TOP still active")
 
@@ -303,7 +304,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 	e.expect(e.do("POST", fmt.Sprintf("%s/users/%d/reactivate", h, op1ID), adm, nil), 200, "reactivate op1")
 	r := e.expect(e.do("POST", fmt.Sprintf("%s/users/%d/reset-credentials", h, op1ID), adm, nil), 200, "reset op1")
-	op1 = loginWith(t, url, "op-uno", r.body["initialPassword"].(string))
+	op1 = loginWith(t, url, "op-uno@H501", r.body["initialPassword"].(string))
 	e.expect(queryAs(t, url, op1, "C020"), 200, "op1 after reset")
 
 	// --- Parallel queries while the ADMIN revokes: none sent after the revocation is
@@ -398,12 +399,20 @@ func TestEnteAcrossComuni(t *testing.T) {
 		t.Fatalf("%d convenzione.create events for F205, want 1", n)
 	}
 
-	// The Ente's ADMIN in H501 becomes its ADMIN in F205 too: one user, two grants.
+	// The Ente's ADMIN in H501 is H501's person: F205 may not grant them a role (that would
+	// make F205 one of their administrators); it gives the Ente an ADMIN account of its own.
 	e.expect(e.do("POST", "/admin/comuni/H501/convenzioni", topA, map[string]any{"enteId": enteID, "services": []string{"C020"}, "validFrom": today}), 201, "convenzione in H501")
 	admin := e.expect(e.do("POST", "/admin/comuni/H501/users", topA, map[string]any{"username": "admin-agenzia", "role": "ADMIN", "enteId": enteID}), 201, "ADMIN in H501")
 	userID := idOf(t, admin, "user", "id")
-	e.expect(e.do("POST", "/admin/comuni/F205/grants", topB, map[string]any{"role": "ADMIN", "userId": userID, "enteId": enteID}), 201, "same user, ADMIN in F205")
-	if roles := e.az.Roles(userID, "F205"); len(roles) != 1 || roles[0] != "ADMIN" {
+	e.expect(e.do("POST", "/admin/comuni/F205/grants", topB, map[string]any{"role": "ADMIN", "userId": userID, "enteId": enteID}), 404, "H501's ADMIN granted in F205")
+	if roles := e.az.Roles(userID, "F205"); len(roles) != 0 {
+		t.Fatalf("roles in F205: %v", roles)
+	}
+	own := e.expect(e.do("POST", "/admin/comuni/F205/users", topB, map[string]any{"username": "admin-agenzia", "role": "ADMIN", "enteId": enteID}), 201, "the Ente's ADMIN account of F205")
+	if name := own.body["user"].(map[string]any)["username"]; name != "admin-agenzia@F205" {
+		t.Fatalf("login name %v, want admin-agenzia@F205", name)
+	}
+	if roles := e.az.Roles(idOf(t, own, "user", "id"), "F205"); len(roles) != 1 || roles[0] != "ADMIN" {
 		t.Fatalf("roles in F205: %v", roles)
 	}
 }

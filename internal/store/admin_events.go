@@ -86,3 +86,21 @@ func whereAdminFilters(sel *bun.SelectQuery, q AdminEventQuery) *bun.SelectQuery
 	sel = whereEq(sel, "ente_id", q.EnteID)
 	return whereBetween(sel, "at", q.From, q.To)
 }
+
+// CountAdminEventsSince counts the actor's events with one of the outcomes at or after since.
+// The admin API reads it at every refusal to bound how many it records per user and minute,
+// so it is an index range (admin_events_actor_at_idx), never a scan of the table.
+func CountAdminEventsSince(ctx context.Context, db bun.IDB, actor int64, since time.Time, outcomes ...string) (int, error) {
+	if len(outcomes) == 0 {
+		return 0, fmt.Errorf("store: count admin events: no outcome given")
+	}
+	n, err := db.NewSelect().Model((*AdminEvent)(nil)).
+		Where("actor_user_id = ?", actor).
+		Where("at >= ?", since.UTC()).
+		Where("outcome IN (?)", bun.In(outcomes)).
+		Count(ctx)
+	if err != nil {
+		return 0, classify("count admin events", err)
+	}
+	return int(n), nil
+}

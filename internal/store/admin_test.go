@@ -71,6 +71,56 @@ func TestAdminEvents(t *testing.T) {
 	})
 }
 
+// TestCountAdminEventsSince: the admin API's refusal limit counts one actor's events of the
+// given outcomes from an instant on (inclusive), on both databases, and a forged cursor is
+// ErrBadCursor (which the API answers 400).
+func TestCountAdminEventsSince(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		minute := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+		for _, e := range []store.AdminEvent{
+			{ActorUserID: 7, At: minute.Add(-time.Microsecond), Outcome: store.AdminDenied}, // the minute before
+			{ActorUserID: 7, At: minute, Outcome: store.AdminDenied},                        // inclusive
+			{ActorUserID: 7, At: minute.Add(10 * time.Second), Outcome: store.AdminFailed},
+			{ActorUserID: 7, At: minute.Add(20 * time.Second), Outcome: store.AdminOK},
+			{ActorUserID: 8, At: minute.Add(30 * time.Second), Outcome: store.AdminDenied}, // someone else
+		} {
+			e.Comune, e.Action = "H501", "user.read"
+			if err := store.InsertAdminEvent(ctx, db.DB, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			name     string
+			actor    int64
+			since    time.Time
+			outcomes []string
+			want     int
+		}{
+			{"refusals of the minute", 7, minute, []string{store.AdminDenied, store.AdminFailed}, 2},
+			{"denied only", 7, minute, []string{store.AdminDenied}, 1},
+			{"allowed only", 7, minute, []string{store.AdminOK}, 1},
+			{"from the minute before", 7, minute.Add(-time.Minute), []string{store.AdminDenied, store.AdminFailed}, 3},
+			{"later in the minute", 7, minute.Add(15 * time.Second), []string{store.AdminDenied, store.AdminFailed}, 0},
+			{"other actor", 8, minute, []string{store.AdminDenied}, 1},
+			{"unknown actor", 9, minute, []string{store.AdminDenied}, 0},
+			{"since in another zone", 7, minute.In(store.Rome()), []string{store.AdminDenied, store.AdminFailed}, 2},
+		} {
+			n, err := store.CountAdminEventsSince(ctx, db.DB, c.actor, c.since, c.outcomes...)
+			if err != nil || n != c.want {
+				t.Errorf("%s: %d, %v; want %d", c.name, n, err, c.want)
+			}
+		}
+		if _, err := store.CountAdminEventsSince(ctx, db.DB, 7, minute); err == nil {
+			t.Error("no outcome must be an error, not a count of nothing")
+		}
+		_, _, err := store.ListAdminEvents(ctx, db.DB, store.AdminEventQuery{Scopes: []store.Scope{{ComuneCode: "H501"}}, Cursor: "Zm9yZ2Vk"})
+		if !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("forged cursor: %v, want ErrBadCursor", err)
+		}
+	})
+}
+
 func TestPolicyVersionAndQuota(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
