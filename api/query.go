@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -91,6 +92,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if res.Fingerprint != in.Fingerprint {
+		// The key was first used for another request: its answer is not this one's.
+		return &apiError{code: errcode.IdempotencyConflict, requestID: in.RequestID,
+			detail: "this Idempotency-Key was used for a different request (service, Comune, subject, motivo, verifica or reference day); use a new key"}
+	}
 	if res.Outcome == workflows.OutcomeDenied && res.Detail == workflows.ReasonUnauthenticated {
 		// The worker refused this API's own seal: the two hold different seal keys.
 		s.log.Error("the worker refused this API's seal: check seal-key and seal-public-keys", "requestId", in.RequestID)
@@ -156,7 +162,23 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 		RequestID: id, UserID: who.UserID, Comune: req.Comune, Service: service, Criteria: crit,
 		Motivo: motivo, DataRiferimento: day, Verifica: req.Verifica, Workstation: ws, LoA: who.LoA,
 		ReceivedAt: now, Deadline: now.Add(s.RequestTimeout), Mode: s.CallMode,
+		Fingerprint: fingerprint(service, req),
 	}), nil
+}
+
+// fingerprint identifies a request as the client sent it, for the Idempotency-Key (IETF
+// draft "The Idempotency-Key HTTP Header Field"): the same key with another fingerprint is a
+// conflict. It travels only inside encrypted payloads.
+func fingerprint(service string, req *QueryRequest) string {
+	var verifica bytes.Buffer
+	if len(req.Verifica) > 0 && json.Compact(&verifica, req.Verifica) != nil {
+		verifica.Reset()
+		verifica.Write(req.Verifica)
+	}
+	b, _ := json.Marshal([]string{service, req.Comune, req.Criteri.IDANPR, strings.ToUpper(strings.TrimSpace(req.Criteri.CodiceFiscale)),
+		strings.TrimSpace(req.Motivo), verifica.String(), req.DataRiferimento})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // validateVerifica requires a JSON object for verification services and nothing for the
