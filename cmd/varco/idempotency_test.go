@@ -23,9 +23,9 @@ func TestIdempotencyKeyBoundToRequest(t *testing.T) {
 		status int
 	}{
 		{"the same request again", query("AF41450AS"), 200},
-		{"another person", map[string]any{"comune": "H501", "criteri": map[string]string{"codiceFiscale": "RSSMRA80T03H501O"}, "motivo": "PROT-2026-999"}, 409},
-		{"the same person, another motivo", map[string]any{"comune": "H501", "criteri": map[string]string{"idANPR": "AF41450AS"}, "motivo": "PROT-other"}, 409},
-		{"the same person, another reference day", map[string]any{"comune": "H501", "criteri": map[string]string{"idANPR": "AF41450AS"}, "motivo": "PROT-2026-123", "dataRiferimento": "2026-01-05"}, 409},
+		{"another person", map[string]any{"comune": "H501", "criteri": map[string]string{"codiceFiscale": "RSSMRA80T03H501O"}, "motivo": "PROT-2026-999"}, 422},
+		{"the same person, another motivo", map[string]any{"comune": "H501", "criteri": map[string]string{"idANPR": "AF41450AS"}, "motivo": "PROT-other"}, 422},
+		{"the same person, another reference day", map[string]any{"comune": "H501", "criteri": map[string]string{"idANPR": "AF41450AS"}, "motivo": "PROT-2026-123", "dataRiferimento": "2026-01-05"}, 422},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,7 +33,7 @@ func TestIdempotencyKeyBoundToRequest(t *testing.T) {
 			if a.status != tc.status {
 				t.Fatalf("%d %s, want %d", a.status, a.raw, tc.status)
 			}
-			if tc.status == 409 {
+			if tc.status == 422 {
 				if a.body["code"] != "idempotency_conflict" || strings.Contains(string(a.raw), "AF41450AS") || a.body["soggetti"] != nil {
 					t.Fatalf("conflict answer %s", a.raw)
 				}
@@ -45,7 +45,7 @@ func TestIdempotencyKeyBoundToRequest(t *testing.T) {
 		})
 	}
 	// Another service under the same key is another request too.
-	if a := call(t, "POST", url+"/api/v1/anpr/C019", op, query("UK79569LF"), "Idempotency-Key", "fascicolo-42"); a.status != 409 {
+	if a := call(t, "POST", url+"/api/v1/anpr/C019", op, query("UK79569LF"), "Idempotency-Key", "fascicolo-42"); a.status != 422 {
 		t.Fatalf("another service under the same key: %d %s", a.status, a.raw)
 	}
 }
