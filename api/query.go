@@ -79,6 +79,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err := validateVerifica(svc, req.Verifica); err != nil {
 		return err
 	}
+	if svc.Code == "C031" && strings.TrimSpace(req.Criteri.IDANPR) == "" {
+		// C031 verifies an idANPR the caller holds: resolving one first with C030 would only
+		// check ANPR against itself.
+		return fail(errcode.InvalidRequest, "C031 verifies an idANPR: give it in criteri.idANPR")
+	}
 	in, err := s.queryInput(c, svc.Code, &req)
 	if err != nil {
 		return err
@@ -193,7 +198,18 @@ func validateVerifica(svc catalogue.Service, v json.RawMessage) error {
 	}
 	var obj map[string]json.RawMessage
 	if !present || json.Unmarshal(v, &obj) != nil || len(obj) == 0 {
-		return fail(errcode.InvalidRequest, svc.Code+" is a verification service: verifica must be an object with the declared data")
+		return fail(errcode.InvalidRequest, svc.Code+" is a verification service: verifica must be an object with the declared data in verifica."+svc.VerificaBlock)
+	}
+	for name, block := range obj {
+		if name != svc.VerificaBlock && name != "generalita" {
+			return fail(errcode.InvalidRequest, svc.Code+" verifies verifica."+svc.VerificaBlock+": verifica."+name+" is not taken by this service")
+		}
+		if b := strings.TrimSpace(string(block)); b == "null" || !strings.HasPrefix(b, "{") {
+			return fail(errcode.InvalidRequest, "verifica."+name+" must be an object")
+		}
+	}
+	if _, ok := obj[svc.VerificaBlock]; !ok {
+		return fail(errcode.InvalidRequest, svc.Code+" verifies verifica."+svc.VerificaBlock+": declare the data there")
 	}
 	return nil
 }
