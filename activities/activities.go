@@ -25,7 +25,7 @@ type QueryAuthorizer interface {
 // Caller makes certified ANPR calls (anpr.Client).
 type Caller interface {
 	Call(ctx context.Context, p anpr.Profile, op anpr.Operator, req anpr.Request) (*anpr.Response, error)
-	Resolve(ctx context.Context, p anpr.Profile, op anpr.Operator, cf, motivo, dataRiferimento string) (string, anpr.Trace, []json.RawMessage, error)
+	ResolveRequest(ctx context.Context, p anpr.Profile, op anpr.Operator, req anpr.Request) (string, anpr.Trace, []json.RawMessage, error)
 }
 
 // Profiles resolves a Comune's ANPR access profile and the operator identity to present.

@@ -199,7 +199,7 @@ func (f *fakeCaller) Call(_ context.Context, _ anpr.Profile, _ anpr.Operator, re
 	return &anpr.Response{Anomalie: []json.RawMessage{json.RawMessage(`{"codiceErroreAnomalia":"X"}`)}}, nil
 }
 
-func (f *fakeCaller) Resolve(context.Context, anpr.Profile, anpr.Operator, string, string, string) (string, anpr.Trace, []json.RawMessage, error) {
+func (f *fakeCaller) ResolveRequest(context.Context, anpr.Profile, anpr.Operator, anpr.Request) (string, anpr.Trace, []json.RawMessage, error) {
 	f.resolved++
 	if f.resolveErr != nil {
 		return "", anpr.Trace{}, nil, f.resolveErr

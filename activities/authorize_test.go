@@ -191,3 +191,15 @@ func TestAuthorizeReportsPriorCall(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveOperation(t *testing.T) {
+	for opID, want := range map[string]string{
+		"2026120209000000012345678901": "2026120209000000012345678951",
+		"2026120209000000012345678907": "2026120209000000012345678957",
+		"":                             "",
+	} {
+		if got := resolveOperation(opID); got != want {
+			t.Errorf("resolveOperation(%q) = %q, want %q", opID, got, want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
-	crit, warnings, err := a.idANPRFirst(ctx, prof, op, in)
+	crit, warnings, err := a.idANPRFirst(ctx, prof, op, in, resolveOperation(opID))
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
 	}
@@ -62,12 +62,13 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 // as ANPR asks since 2024 (consultation by idANPR). A Comune without the C030 purpose is
 // called by codice fiscale, which ANPR still answers with an EN148 warning. The warnings of
 // the C030 call are returned to the integrator as anomalie, never as an error.
-func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput) (anpr.Criteria, []json.RawMessage, error) {
+func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput, opID string) (anpr.Criteria, []json.RawMessage, error) {
 	crit := anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale}
 	if crit.CodiceFiscale == "" || in.Service == resolveService || prof.ANPR.PurposeIDs[resolveService] == "" {
 		return crit, nil, nil
 	}
-	id, _, warnings, err := a.ANPR.Resolve(ctx, prof.ANPR, op, crit.CodiceFiscale, in.Motivo, in.DataRiferimento)
+	id, _, warnings, err := a.ANPR.ResolveRequest(ctx, prof.ANPR, op, anpr.Request{Criteria: anpr.Criteria{CodiceFiscale: crit.CodiceFiscale},
+		Motivo: in.Motivo, DataRiferimento: in.DataRiferimento, IDOperazioneClient: opID})
 	if err != nil {
 		return crit, nil, err
 	}
@@ -94,6 +95,17 @@ func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (st
 		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
 	}
 	return opID, nil
+}
+
+// resolveOperation is the idOperazioneClient of the C030 call that precedes the service call
+// of opID: the same request part, attempts 51–99, so the audit record's id names both calls
+// (auditlog.OperationKey) while ANPR sees two distinct ids. "" when opID is not derived.
+func resolveOperation(opID string) string {
+	if len(opID) != 28 {
+		return ""
+	}
+	attempt := int(opID[26]-'0')*10 + int(opID[27]-'0')
+	return workflows.OperationID(opID[:26], 50+attempt)
 }
 
 // resolveService is C030, servizioAccertamentoIdUnicoNazionale.

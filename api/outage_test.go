@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
 
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store/storetest"
@@ -17,10 +19,14 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	db, outage := storetest.PostgresOutage(t)
 	e := &authEnv{t: t, db: db, clock: &fakeClock{t: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)}}
 	e.s = e.server()
+	e.s.Temporal, e.s.Clients = healthyTemporal{}, noComuni{} // readiness then hangs on the database alone
 	e.user("olga")
 	access, _ := e.login("olga", testPassword).tokens(t)
 	if r := e.whoami(access); r.status != fiber.StatusOK {
 		t.Fatalf("before the outage: %d %s", r.status, r.raw)
+	}
+	if r := e.do(e.s, "GET", "/readyz", "", nil); r.status != fiber.StatusOK {
+		t.Fatalf("ready before the outage: %d %s", r.status, r.raw)
 	}
 	outage.Down()
 	cases := []struct {
@@ -30,6 +36,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 		{"sign-in", func() reply { return e.login("olga", testPassword) }},
 		{"authenticated route (token's user lookup)", func() reply { return e.whoami(access) }},
 		{"audit listing", func() reply { return e.do(e.s, "GET", "/api/v1/audit", access, nil) }},
+		{"readiness", func() reply { return e.do(e.s, "GET", "/readyz", "", nil) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,4 +53,20 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	if r := e.whoami(access); r.status != fiber.StatusOK {
 		t.Fatalf("after the outage: %d %s", r.status, r.raw)
 	}
+	if r := e.do(e.s, "GET", "/readyz", "", nil); r.status != fiber.StatusOK {
+		t.Fatalf("ready again after the outage: %d %s", r.status, r.raw)
+	}
 }
+
+// healthyTemporal is a Temporal frontend that always answers its health check.
+type healthyTemporal struct{ client.Client }
+
+func (healthyTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
+	return &client.CheckHealthResponse{}, nil
+}
+
+// noComuni has no Comune namespaces (the test database has no Comuni either).
+type noComuni struct{}
+
+func (noComuni) Client(string) (client.Client, error) { return nil, context.Canceled }
+func (noComuni) Comuni() []string                     { return nil }

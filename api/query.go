@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -78,6 +79,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err := validateVerifica(svc, req.Verifica); err != nil {
 		return err
 	}
+	if svc.Code == "C031" && strings.TrimSpace(req.Criteri.IDANPR) == "" {
+		// C031 verifies an idANPR the caller holds: resolving one first with C030 would only
+		// check ANPR against itself.
+		return fail(errcode.InvalidRequest, "C031 verifies an idANPR: give it in criteri.idANPR")
+	}
 	in, err := s.queryInput(c, svc.Code, &req)
 	if err != nil {
 		return err
@@ -90,6 +96,11 @@ func (s *Server) query(c *fiber.Ctx) error {
 	res, err := s.runQuery(c.UserContext(), tc, in)
 	if err != nil {
 		return err
+	}
+	if res.Fingerprint != in.Fingerprint {
+		// The key was first used for another request: its answer is not this one's.
+		return &apiError{code: errcode.IdempotencyConflict, requestID: in.RequestID,
+			detail: "this Idempotency-Key was used for a different request (service, Comune, subject, motivo, verifica or reference day); use a new key"}
 	}
 	if res.Outcome == workflows.OutcomeDenied && res.Detail == workflows.ReasonUnauthenticated {
 		// The worker refused this API's own seal: the two hold different seal keys.
@@ -156,7 +167,23 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 		RequestID: id, UserID: who.UserID, Comune: req.Comune, Service: service, Criteria: crit,
 		Motivo: motivo, DataRiferimento: day, Verifica: req.Verifica, Workstation: ws, LoA: who.LoA,
 		ReceivedAt: now, Deadline: now.Add(s.RequestTimeout), Mode: s.CallMode,
+		Fingerprint: fingerprint(service, req),
 	}), nil
+}
+
+// fingerprint identifies a request as the client sent it, for the Idempotency-Key (IETF
+// draft "The Idempotency-Key HTTP Header Field"): the same key with another fingerprint is a
+// conflict. It travels only inside encrypted payloads.
+func fingerprint(service string, req *QueryRequest) string {
+	var verifica bytes.Buffer
+	if len(req.Verifica) > 0 && json.Compact(&verifica, req.Verifica) != nil {
+		verifica.Reset()
+		verifica.Write(req.Verifica)
+	}
+	b, _ := json.Marshal([]string{service, req.Comune, req.Criteri.IDANPR, strings.ToUpper(strings.TrimSpace(req.Criteri.CodiceFiscale)),
+		strings.TrimSpace(req.Motivo), verifica.String(), req.DataRiferimento})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // validateVerifica requires a JSON object for verification services and nothing for the
@@ -171,7 +198,18 @@ func validateVerifica(svc catalogue.Service, v json.RawMessage) error {
 	}
 	var obj map[string]json.RawMessage
 	if !present || json.Unmarshal(v, &obj) != nil || len(obj) == 0 {
-		return fail(errcode.InvalidRequest, svc.Code+" is a verification service: verifica must be an object with the declared data")
+		return fail(errcode.InvalidRequest, svc.Code+" is a verification service: verifica must be an object with the declared data in verifica."+svc.VerificaBlock)
+	}
+	for name, block := range obj {
+		if name != svc.VerificaBlock && name != "generalita" {
+			return fail(errcode.InvalidRequest, svc.Code+" verifies verifica."+svc.VerificaBlock+": verifica."+name+" is not taken by this service")
+		}
+		if b := strings.TrimSpace(string(block)); b == "null" || !strings.HasPrefix(b, "{") {
+			return fail(errcode.InvalidRequest, "verifica."+name+" must be an object")
+		}
+	}
+	if _, ok := obj[svc.VerificaBlock]; !ok {
+		return fail(errcode.InvalidRequest, svc.Code+" verifies verifica."+svc.VerificaBlock+": declare the data there")
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ func (q *query) run(ctx workflow.Context) (QueryResult, error) {
 		res = adopt(res, *written.Existing)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(auditCtx, SAOutcome.ValueSet(res.Outcome))
+	res.Fingerprint = q.in.Fingerprint
 	return res, nil
 }
 

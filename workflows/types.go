@@ -72,6 +72,10 @@ type QueryInput struct {
 	// Deadline bounds the ANPR call and its retries; the audit is written after it anyway.
 	Deadline time.Time `json:"deadline"`
 	Mode     CallMode  `json:"mode,omitempty"`
+	// Fingerprint identifies the request as the client sent it (service, Comune, criteria,
+	// motivo, verifica, reference day): the result carries it back, so a repeated
+	// Idempotency-Key with another request is refused instead of answered with this one's data.
+	Fingerprint string `json:"fingerprint,omitempty"`
 	// Seal is the API's signature over every field above (internal/seal): a workflow whose
 	// input the API did not authenticate makes no ANPR call and is audited as such.
 	Seal string `json:"seal,omitempty"`
@@ -79,7 +83,9 @@ type QueryInput struct {
 
 // QueryResult is what the workflow returns once the audit record is committed.
 type QueryResult struct {
-	RequestID        string            `json:"requestId"`
+	RequestID string `json:"requestId"`
+	// Fingerprint is the input's, returned so the API can tell which request this answers.
+	Fingerprint      string            `json:"fingerprint,omitempty"`
 	Outcome          string            `json:"outcome"`
 	ErrorCode        string            `json:"errorCode,omitempty"`
 	Detail           string            `json:"detail,omitempty"`

@@ -8,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
+	"github.com/varco-anpr/varco/internal/simulator"
 )
 
 // TestAuditReconcileCLI joins a day of the audit with the simulator's log of received calls:
-// lookups by idANPR are each named by their record; a lookup by codice fiscale also made a
-// C030 call that no record names (issue #11's hidden call), and reconcile says so and fails.
+// every call is named by its request's record — the C030 call that resolves a codice fiscale
+// too — and a call no record names makes reconcile fail.
 func TestAuditReconcileCLI(t *testing.T) {
 	cfg, s, _ := auditEnv(t, "AF41450AS", "UK79569LF")
 	reconcile := func(extra ...string) (auditlog.Reconciliation, error) {
@@ -42,20 +44,32 @@ func TestAuditReconcileCLI(t *testing.T) {
 		t.Fatalf("lookup by codice fiscale: %d %s", a.status, a.raw)
 	}
 	r, err = reconcile()
-	if !errors.Is(err, errUnreconciled) || r.Calls != 4 || r.Matched != 3 || len(r.Unrecorded) != 1 || r.Unrecorded[0].Service != "C030" {
-		t.Fatalf("after a lookup by codice fiscale: %+v %v, want the C030 call unrecorded", r, err)
+	if err != nil || r.Calls != 4 || r.Matched != 4 || len(r.Unrecorded) != 0 {
+		t.Fatalf("after a lookup by codice fiscale (C030 then C020): %+v %v, want both calls named", r, err)
+	}
+
+	// A call no record names: reconcile lists it and fails.
+	stray := append(s.simulator.Received(), simulator.Receipt{At: time.Now(), Service: "C020", IDOperazioneClient: "20261202000000000999999999"})
+	strayFile := writeCalls(t, stray)
+	r, err = reconcile("-calls", strayFile)
+	if !errors.Is(err, errUnreconciled) || len(r.Unrecorded) != 1 || r.Unrecorded[0].IDOperazioneClient != "20261202000000000999999999" {
+		t.Fatalf("a stray call: %+v %v", r, err)
 	}
 
 	// From a file of calls (what production gets from the provider): a record whose call the
 	// provider never logged is listed as unseen.
-	calls := s.simulator.Received()[:1]
+	r, err = reconcile("-calls", writeCalls(t, s.simulator.Received()[:1]))
+	if err != nil || r.Calls != 1 || r.Matched != 1 || len(r.Unseen) != 2 {
+		t.Fatalf("one call in the file, three records: %+v %v", r, err)
+	}
+}
+
+func writeCalls(t *testing.T, calls []simulator.Receipt) string {
+	t.Helper()
 	b, _ := json.Marshal(map[string]any{"calls": calls})
 	file := filepath.Join(t.TempDir(), "calls.json")
 	if err := os.WriteFile(file, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err = reconcile("-calls", file)
-	if err != nil || r.Calls != 1 || r.Matched != 1 || len(r.Unseen) != 2 {
-		t.Fatalf("one call of three in the file: %+v %v", r, err)
-	}
+	return file
 }

@@ -24,13 +24,19 @@ var errNoIDANPR = errors.New("C030 answer has no datiSoggetto[0].identificativi.
 // otherwise as Call. The result is not cached: whether CF↔idANPR may be cached is an open
 // question to ANPR (ANPR.md §5.2).
 func (c *Client) Resolve(ctx context.Context, p Profile, op Operator, cf, motivo, dataRiferimento string) (idANPR string, trace Trace, anomalie []json.RawMessage, err error) {
+	return c.ResolveRequest(ctx, p, op, Request{Criteria: Criteria{CodiceFiscale: cf}, Motivo: motivo, DataRiferimento: dataRiferimento})
+}
+
+// ResolveRequest is Resolve for the codice fiscale of req.Criteria, with req's motivo,
+// reference day and idOperazioneClient (empty: the client draws one).
+func (c *Client) ResolveRequest(ctx context.Context, p Profile, op Operator, req Request) (idANPR string, trace Trace, anomalie []json.RawMessage, err error) {
 	if p.PurposeIDs[resolveService] == "" {
 		return "", Trace{}, nil, &Error{Kind: KindNotEnabled,
 			Message: "profile has no purposeId for C030 (servizioAccertamentoIdUnicoNazionale): " +
 				"the Comune must obtain C030 on PDND before codici fiscali can be resolved to idANPR"}
 	}
-	resp, err := c.Call(ctx, p, op, Request{Service: resolveService, Criteria: Criteria{CodiceFiscale: cf},
-		Motivo: motivo, DataRiferimento: dataRiferimento})
+	resp, err := c.Call(ctx, p, op, Request{Service: resolveService, Criteria: Criteria{CodiceFiscale: req.Criteria.CodiceFiscale},
+		Motivo: req.Motivo, DataRiferimento: req.DataRiferimento, IDOperazioneClient: req.IDOperazioneClient})
 	if err != nil {
 		if e, ok := AsError(err); ok {
 			trace = e.Trace

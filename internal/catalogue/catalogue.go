@@ -20,12 +20,25 @@ type Service struct {
 	// Verification is true for C003–C014: the request carries declared data to verify (verifica)
 	// and ANPR answers S/N.
 	Verification bool
+	// VerificaBlock is the block of TipoVerificaE002 a verification service verifies, e.g.
+	// "residenza" for C008 ("generalita", the subject's declared identity, may come beside
+	// it); "" for the others.
+	VerificaBlock string
 }
 
 var services = map[string]Service{}
 
+// verificaBlocks gives each verification service its block (ANPR.md §2.1).
+var verificaBlocks = map[string]string{
+	"C003": "generalita", "C004": "datiDecesso", "C005": "matrimonio", "C006": "cittadinanza",
+	"C007": "generalita", "C008": "residenza", "C009": "listaSoggetti", "C010": "statoCivile",
+	"C011": "vedovanza", "C012": "paternita", "C013": "maternita", "C014": "unioneCivile",
+	"C031": "generalita",
+}
+
 func add(code, name, returns string, verification bool) {
-	services[code] = Service{Code: code, Name: code + "-" + name, Returns: returns, Verification: verification}
+	services[code] = Service{Code: code, Name: code + "-" + name, Returns: returns, Verification: verification,
+		VerificaBlock: verificaBlocks[code]}
 }
 
 func init() {

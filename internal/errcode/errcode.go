@@ -55,7 +55,7 @@ var table = map[string]entry{
 	MethodNotAllowed:    {http.StatusMethodNotAllowed, "Method not allowed"},
 	PayloadTooLarge:     {http.StatusRequestEntityTooLarge, "Request body too large"},
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "Unsupported media type"},
-	IdempotencyConflict: {http.StatusConflict, "Idempotency-Key reused with a different request"},
+	IdempotencyConflict: {http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request"},
 	Conflict:            {http.StatusConflict, "Already exists"},
 	LastTop:             {http.StatusConflict, "A Comune must keep at least one active TOP"},
 	SubjectNotFound:     {http.StatusNotFound, "Subject not found in ANPR"},

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"github.com/varco-anpr/varco/internal/catalogue"
+
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -240,5 +242,16 @@ func TestPopulationCivilUnions(t *testing.T) {
 	}
 	if e.sim.matrimonio(p) != nil {
 		t.Fatal("civil union answered as a marriage")
+	}
+}
+
+// TestVerificationBlocksMatchTheCatalogue: the API refuses a wrong block from the catalogue's
+// table, the simulator from its own; they must agree.
+func TestVerificationBlocksMatchTheCatalogue(t *testing.T) {
+	for code, v := range verifications {
+		svc, ok := catalogue.Lookup(code)
+		if !ok || svc.VerificaBlock != v.block {
+			t.Errorf("%s: catalogue block %q, simulator block %q", code, svc.VerificaBlock, v.block)
+		}
 	}
 }
