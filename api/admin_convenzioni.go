@@ -52,6 +52,9 @@ func (s *Server) createConvenzione(c *fiber.Ctx) error {
 	if conv.Services, err = serviceSet(req.Services, nil); err != nil {
 		return x.failed(err)
 	}
+	if err := s.checkPurposes(x, conv.Services); err != nil {
+		return x.failed(err)
+	}
 	if conv.ValidFrom, conv.ValidTo, err = validity(req.ValidFrom, req.ValidTo); err != nil {
 		return x.failed(err)
 	}
@@ -124,6 +127,11 @@ func (s *Server) patchConvenzione(c *fiber.Ctx) error {
 	if err := applyConvenzionePatch(conv, req); err != nil {
 		return x.failed(err)
 	}
+	if req.Services != nil {
+		if err := s.checkPurposes(x, conv.Services); err != nil {
+			return x.failed(err)
+		}
+	}
 	err = store.Tx(x.ctx(), s.DB, func(tx bun.Tx) error {
 		if err := store.UpdateConvenzione(x.ctx(), tx, conv); err != nil {
 			return err
@@ -135,6 +143,26 @@ func (s *Server) patchConvenzione(c *fiber.Ctx) error {
 		return x.failed(err)
 	}
 	return c.JSON(convenzioneView(conv))
+}
+
+// checkPurposes refuses services the Comune holds no PDND purpose for: such a convenzione
+// would only fail at call time, with ANPR's refusal instead of a clear answer now.
+func (s *Server) checkPurposes(x *adminReq, services []string) error {
+	c, err := store.GetComune(x.ctx(), s.DB, x.comune)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, code := range services {
+		if c.PurposeIDs[code] == "" {
+			missing = append(missing, code)
+		}
+	}
+	if len(missing) > 0 {
+		return fail(errcode.InvalidRequest, "the Comune holds no PDND purpose for "+strings.Join(missing, ", ")+
+			": the installation operator adds it with `varco comune set-anpr --purpose`")
+	}
+	return nil
 }
 
 // applyConvenzionePatch changes conv in memory; narrowing the services takes effect for

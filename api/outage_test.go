@@ -70,3 +70,21 @@ type noComuni struct{}
 
 func (noComuni) Client(string) (client.Client, error) { return nil, context.Canceled }
 func (noComuni) Comuni() []string                     { return nil }
+
+func TestUntilRomeMidnight(t *testing.T) {
+	rome, _ := time.LoadLocation("Europe/Rome")
+	cases := []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 2, 23, 59, 0, 0, rome), "61"},
+		{time.Date(2027, 3, 27, 23, 0, 0, 0, rome), "3601"},  // the night clocks go forward: still one hour
+		{time.Date(2027, 10, 30, 23, 0, 0, 0, rome), "3601"}, // and back
+		{time.Date(2026, 12, 2, 22, 59, 0, 0, time.UTC), "61"},
+	}
+	for _, tc := range cases {
+		if got := untilRomeMidnight(tc.now); got != tc.want {
+			t.Errorf("untilRomeMidnight(%v) = %s, want %s", tc.now, got, tc.want)
+		}
+	}
+}

@@ -2,9 +2,12 @@ package api
 
 import (
 	"errors"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
 )
@@ -37,13 +40,24 @@ const (
 
 func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
 	status := errcode.Status(code)
-	if status == fiber.StatusServiceUnavailable {
+	switch status {
+	case fiber.StatusServiceUnavailable:
 		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+	case fiber.StatusTooManyRequests:
+		c.Set(fiber.HeaderRetryAfter, untilRomeMidnight(clock.System()))
 	}
 	return c.Status(status).JSON(Problem{
 		Type: problemBase + code, Title: errcode.Title(code), Status: status,
 		Detail: detail, Code: code, RequestID: requestID,
 	}, problemJSON)
+}
+
+// untilRomeMidnight is the Retry-After of a 429: Varco's daily quotas and ANPR's daily quota
+// pause both end at midnight in Italy.
+func untilRomeMidnight(now time.Time) string {
+	y, m, d := now.In(store.Rome()).Date()
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, store.Rome())
+	return strconv.Itoa(int(next.Sub(now).Seconds()) + 1)
 }
 
 // retryAfterUnavailable is the Retry-After of every 503, in seconds: long enough for a

@@ -72,7 +72,9 @@ func (e *adminEnv) addComuneB() (topB int64, enteB int64) {
 		}
 	}
 	must(store.CreateComune(ctx, db, &store.Comune{Code: "F205", IstatCode: "015146", Name: "Milano",
-		Environment: store.EnvSimulator, OperatorMode: store.OperatorEndUser}))
+		Environment: store.EnvSimulator, OperatorMode: store.OperatorEndUser,
+		// Milano holds a PDND purpose for C020 only: its convenzioni may offer C020 and no more.
+		PurposeIDs: map[string]string{"C020": "8f7b6c1e-0000-4000-8000-00000000f205"}}))
 	ente := &store.Ente{Name: "Polizia Locale Milano"}
 	must(store.CreateEnte(ctx, db, ente))
 	must(store.CreateConvenzione(ctx, db, &store.Convenzione{ComuneCode: "F205", EnteID: ente.ID,
@@ -390,6 +392,7 @@ func TestEnteAcrossComuni(t *testing.T) {
 	enteID := idOf(t, created, "id")
 	e.expect(e.do("GET", fmt.Sprintf("/admin/enti/%d", enteID), topB, nil), 404, "another Comune's Ente before linking")
 	e.expect(e.do("POST", "/admin/comuni/F205/convenzioni", topB, map[string]any{"codiceIpa": "nessuno", "services": []string{"C020"}, "validFrom": today}), 404, "unknown codice IPA")
+	e.expect(e.do("POST", "/admin/comuni/F205/convenzioni", topB, map[string]any{"codiceIpa": "age_demo", "services": []string{"C020", "C021"}, "validFrom": today}), 400, "a service Milano holds no PDND purpose for")
 	conv := e.expect(e.do("POST", "/admin/comuni/F205/convenzioni", topB, map[string]any{"codiceIpa": "age_demo", "services": []string{"C020"}, "validFrom": today}), 201, "link by codice IPA")
 	if idOf(t, conv, "enteId") != enteID {
 		t.Fatalf("convenzione linked to %s, want Ente %d", conv.raw, enteID)

@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
@@ -117,9 +118,11 @@ func newDemoData(opts DemoOptions) (*demoData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed: demo: %w", err)
 	}
-	purposes := make(map[string]string, len(DemoServices))
-	for _, s := range DemoServices {
-		purposes[s] = uuid.NewString()
+	// A PDND purpose for every e-service Varco knows, so that an integrator can try each one
+	// in the TEST environment by widening the demo convenzione.
+	purposes := make(map[string]string, len(catalogue.All()))
+	for _, s := range catalogue.All() {
+		purposes[s.Code] = uuid.NewString()
 	}
 	return &demoData{
 		comune: store.Comune{

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/seed"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/store/storetest"
@@ -87,7 +88,7 @@ func checkComune(t *testing.T, db *store.DB) {
 	if _, err := uuid.Parse(c.PDNDClientID); err != nil {
 		t.Errorf("client id %q: %v", c.PDNDClientID, err)
 	}
-	if len(c.PurposeIDs) != len(seed.DemoServices) {
+	if len(c.PurposeIDs) != len(catalogue.All()) {
 		t.Errorf("purpose ids %v", c.PurposeIDs)
 	}
 	for _, s := range seed.DemoServices {
