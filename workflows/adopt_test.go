@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/testsuite"
-
 	"github.com/varco-anpr/varco/internal/errcode"
 )
 
@@ -36,15 +32,9 @@ func TestAdoptsTheCommittedRecord(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakes{decision: tc.decision}
-			var s testsuite.WorkflowTestSuite
-			s.SetLogger(log.NewStructuredLogger(discardLogger()))
-			env := s.NewTestWorkflowEnvironment()
-			env.RegisterWorkflow(AnprQuery)
-			env.RegisterActivityWithOptions(f.authorize, activity.RegisterOptions{Name: ActivityAuthorize})
-			env.RegisterActivityWithOptions(f.callANPR, activity.RegisterOptions{Name: ActivityCallANPR})
-			env.RegisterActivityWithOptions(func(_ context.Context, in AuditInput) (AuditWritten, error) {
+			env := newEnvWithAudit(t, f, func(_ context.Context, in AuditInput) (AuditWritten, error) {
 				return AuditWritten{Existing: tc.story}, nil
-			}, activity.RegisterOptions{Name: ActivityWriteAudit})
+			})
 			env.ExecuteWorkflow(AnprQuery, input(CallLocal))
 			var res QueryResult
 			if err := env.GetWorkflowResult(&res); err != nil {

@@ -62,13 +62,19 @@ func (f *fakes) writeAudit(_ context.Context, in AuditInput) error {
 
 func newEnv(t *testing.T, f *fakes) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
+	return newEnvWithAudit(t, f, f.writeAudit)
+}
+
+// newEnvWithAudit is newEnv with another WriteAudit.
+func newEnvWithAudit(t *testing.T, f *fakes, writeAudit any) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(discardLogger()))
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(AnprQuery)
 	env.RegisterActivityWithOptions(f.authorize, activity.RegisterOptions{Name: ActivityAuthorize})
 	env.RegisterActivityWithOptions(f.callANPR, activity.RegisterOptions{Name: ActivityCallANPR})
-	env.RegisterActivityWithOptions(f.writeAudit, activity.RegisterOptions{Name: ActivityWriteAudit})
+	env.RegisterActivityWithOptions(writeAudit, activity.RegisterOptions{Name: ActivityWriteAudit})
 	return env
 }
 

@@ -3,20 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/config"
-	"github.com/varco-anpr/varco/internal/devtemporal"
-	"github.com/varco-anpr/varco/internal/seed"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
-	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -71,35 +66,9 @@ func TestWorkerKilledDuringTheCall(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := quietLogger()
-	host, port, _ := net.SplitHostPort(cfg.TemporalAddr)
-	p, _ := strconv.Atoi(port)
-	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	if err := runMigrate(ctx, cfg, log); err != nil {
-		t.Fatal(err)
-	}
-	db, err := openStore(ctx, cfg, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	az, err := rbac.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo", SealKey: sealer(mustKeys(t, cfg).box)}); err != nil {
-		t.Fatal(err)
-	}
-	sim, err := startSimulator(ctx, cfg, db, mustKeys(t, cfg).box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.server.Close()
+	db, sim := splitBackends(t, cfg)
 	// ANPR holds every C020 answer for 4 s: long enough to kill the worker mid-call.
-	sim.sim.SetFaults("C020", simulator.Faults{LatencyMin: 4 * time.Second, LatencyMax: 4 * time.Second})
+	sim.SetFaults("C020", simulator.Faults{LatencyMin: 4 * time.Second, LatencyMax: 4 * time.Second})
 
 	first := startChildWorker(t, cfg)
 	go func() { _ = runAPI(ctx, cfg, log) }()
@@ -143,7 +112,7 @@ func TestWorkerKilledDuringTheCall(t *testing.T) {
 		t.Fatalf("repeat: %d %s, want 502 with the record's reason %q", again.status, again.raw, rec.Reason)
 	}
 	var got []string
-	for _, r := range sim.sim.Received() {
+	for _, r := range sim.Received() {
 		got = append(got, r.IDOperazioneClient)
 	}
 	if len(got) != 1 || got[0] != called {

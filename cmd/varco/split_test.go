@@ -11,6 +11,8 @@ import (
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/internal/seed"
+	"github.com/varco-anpr/varco/internal/simulator"
+	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -27,35 +29,7 @@ func TestSplitAPIAndWorker(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := quietLogger()
-
-	host, port, _ := net.SplitHostPort(cfg.TemporalAddr)
-	p, _ := strconv.Atoi(port)
-	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-
-	if err := runMigrate(ctx, cfg, log); err != nil {
-		t.Fatal(err)
-	}
-	db, err := openStore(ctx, cfg, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	az, err := rbac.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo", SealKey: sealer(mustKeys(t, cfg).box)}); err != nil {
-		t.Fatal(err)
-	}
-	sim, err := startSimulator(ctx, cfg, db, mustKeys(t, cfg).box, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.server.Close()
-	_ = db.Close()
+	splitBackends(t, cfg)
 
 	done := make(chan error, 2)
 	go func() { done <- runWorker(ctx, cfg, log) }()
@@ -84,6 +58,42 @@ func TestSplitAPIAndWorker(t *testing.T) {
 			t.Fatal("api or worker did not stop on cancel")
 		}
 	}
+}
+
+// splitBackends starts what `varco api` and `varco worker` share in production, each a part of
+// its own: a Temporal server, the migrated database holding the demo tenant, and the
+// simulator. Everything stops at the end of the test.
+func splitBackends(t *testing.T, cfg config.Config) (*store.DB, *simulator.Simulator) {
+	t.Helper()
+	ctx, log := context.Background(), quietLogger()
+	host, port, _ := net.SplitHostPort(cfg.TemporalAddr)
+	p, _ := strconv.Atoi(port)
+	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	if err := runMigrate(ctx, cfg, log); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openStore(ctx, cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	az, err := rbac.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, db, az, seed.DemoOptions{Password: "demo", SealKey: sealer(mustKeys(t, cfg).box)}); err != nil {
+		t.Fatal(err)
+	}
+	sim, err := startSimulator(ctx, cfg, db, mustKeys(t, cfg).box, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.server.Close() })
+	return db, sim.sim
 }
 
 func waitReady(t *testing.T, url string) {

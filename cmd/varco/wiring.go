@@ -21,6 +21,7 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/edkeys"
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/simulator"
@@ -90,7 +91,7 @@ func loadKeys(cfg config.Config) (keys, error) {
 // loadSealKeys reads the API's seal key (optional for a worker) and the public keys a worker
 // accepts: the seal key's own plus seal-public-keys.
 func loadSealKeys(cfg config.Config) (*seal.Signer, *seal.Verifier, error) {
-	pubs, err := seal.ParsePublicKeys(cfg.SealPublicKeys)
+	pubs, err := edkeys.Parse(cfg.SealPublicKeys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal-public-keys: %w", err)
 	}

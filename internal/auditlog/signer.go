@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/varco-anpr/varco/internal/edkeys"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -55,24 +55,17 @@ func (s *Signer) Sign(comune string, seq int64, hash string, now time.Time) stor
 // PublicKeySpec is the signer's public key as Retire reads it: "<key id>=<base64 key>". Keep
 // it (in VARCO_AUDIT_RETIRED_KEYS) before rotating to a new key, so the checkpoints this key
 // signed stay verifiable.
-func (s *Signer) PublicKeySpec() string {
-	return s.keyID + "=" + base64.StdEncoding.EncodeToString(s.pub)
-}
+func (s *Signer) PublicKeySpec() string { return edkeys.Spec(s.keyID, s.pub) }
 
 // Retire adds the public keys of earlier signing keys, as a comma-separated list of
 // PublicKeySpec values; Check accepts checkpoints they signed. A retired key cannot sign, and
 // an id may name one key only.
 func (s *Signer) Retire(specs string) error {
-	for _, spec := range strings.Split(specs, ",") {
-		spec = strings.TrimSpace(spec)
-		if spec == "" {
-			continue
-		}
-		id, key, ok := strings.Cut(spec, "=")
-		pub, err := base64.StdEncoding.DecodeString(key)
-		if !ok || id == "" || err != nil || len(pub) != ed25519.PublicKeySize {
-			return fmt.Errorf("auditlog: retired key %q: want <key id>=<base64 Ed25519 public key>", short(spec))
-		}
+	keys, err := edkeys.Parse(specs)
+	if err != nil {
+		return fmt.Errorf("auditlog: retired key: %w", err)
+	}
+	for id, pub := range keys {
 		if _, dup := s.retired[id]; dup || id == s.keyID {
 			return fmt.Errorf("auditlog: retired key %q: the id is already in use", id)
 		}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/varco-anpr/varco/internal/edkeys"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -150,31 +151,10 @@ func Digest(in workflows.QueryInput) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// PublicKeySpec is the signer's public key as ParsePublicKeys reads it: "<key id>=<base64
-// key>". Give it to workers that should verify without holding the private key, and keep it
-// there for one request deadline after a rotation.
+// PublicKeySpec is the signer's public key as edkeys.Parse reads it: give it to workers that
+// should verify without holding the private key, and keep it there for one request deadline
+// after a rotation.
 func (s *Signer) PublicKeySpec() string {
 	id, pub := s.Public()
-	return id + "=" + base64.StdEncoding.EncodeToString(pub)
-}
-
-// ParsePublicKeys reads a comma-separated list of PublicKeySpec values.
-func ParsePublicKeys(specs string) (map[string]ed25519.PublicKey, error) {
-	out := map[string]ed25519.PublicKey{}
-	for _, spec := range strings.Split(specs, ",") {
-		spec = strings.TrimSpace(spec)
-		if spec == "" {
-			continue
-		}
-		id, key, ok := strings.Cut(spec, "=")
-		pub, err := base64.StdEncoding.DecodeString(key)
-		if !ok || id == "" || err != nil || len(pub) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("seal: public key %q: want <key id>=<base64 Ed25519 public key>", id)
-		}
-		if _, dup := out[id]; dup {
-			return nil, fmt.Errorf("seal: public key id %q given twice", id)
-		}
-		out[id] = pub
-	}
-	return out, nil
+	return edkeys.Spec(id, pub)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varco-anpr/varco/internal/edkeys"
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -158,7 +159,7 @@ func BenchmarkVerify(b *testing.B) {
 
 func TestParsePublicKeys(t *testing.T) {
 	k := signer(t, 1, "s1")
-	keys, err := seal.ParsePublicKeys(" " + k.PublicKeySpec() + " ,")
+	keys, err := edkeys.Parse(" " + k.PublicKeySpec() + " ,")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,10 +169,5 @@ func TestParsePublicKeys(t *testing.T) {
 	}
 	if err := v.Verify(k.Seal(input()), t0); err != nil {
 		t.Fatalf("verifier from the spec: %v", err)
-	}
-	for _, bad := range []string{"s1", "=AAAA", "s1=notbase64!", "s1=AAAA", k.PublicKeySpec() + "," + k.PublicKeySpec()} {
-		if _, err := seal.ParsePublicKeys(bad); err == nil {
-			t.Errorf("ParsePublicKeys(%q) accepted", bad)
-		}
 	}
 }
