@@ -109,5 +109,8 @@ func SubjectHash(key []byte, c workflows.Criteria) string {
 	if c.IDANPR != "" {
 		return auditlog.SubjectHashIDANPR(key, c.IDANPR)
 	}
+	if g := c.Generalita; g != nil && c.CodiceFiscale == "" {
+		return auditlog.SubjectHashGeneralita(key, g.Cognome, g.Nome, g.Sesso, g.DataNascita, g.CodiceIstatComuneNascita)
+	}
 	return auditlog.SubjectHashCF(key, c.CodiceFiscale)
 }

@@ -63,11 +63,11 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 // called by codice fiscale, which ANPR still answers with an EN148 warning. The warnings of
 // the C030 call are returned to the integrator as anomalie, never as an error.
 func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput, opID string) (anpr.Criteria, []json.RawMessage, error) {
-	crit := anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale}
-	if crit.CodiceFiscale == "" || in.Service == resolveService || prof.ANPR.PurposeIDs[resolveService] == "" {
+	crit := anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale, Generalita: generalita(in.Criteria.Generalita)}
+	if crit.IDANPR != "" || in.Service == resolveService || prof.ANPR.PurposeIDs[resolveService] == "" {
 		return crit, nil, nil
 	}
-	id, _, warnings, err := a.ANPR.ResolveRequest(ctx, prof.ANPR, op, anpr.Request{Criteria: anpr.Criteria{CodiceFiscale: crit.CodiceFiscale},
+	id, _, warnings, err := a.ANPR.ResolveRequest(ctx, prof.ANPR, op, anpr.Request{Criteria: crit,
 		Motivo: in.Motivo, DataRiferimento: in.DataRiferimento, IDOperazioneClient: opID})
 	if err != nil {
 		return crit, nil, err
@@ -95,6 +95,15 @@ func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (st
 		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
 	}
 	return opID, nil
+}
+
+// generalita maps the workflow's generalità criteria onto the ANPR client's.
+func generalita(g *workflows.Generalita) *anpr.Generalita {
+	if g == nil {
+		return nil
+	}
+	return &anpr.Generalita{Cognome: g.Cognome, Nome: g.Nome, Sesso: g.Sesso, DataNascita: g.DataNascita,
+		CodiceIstatComuneNascita: g.CodiceIstatComuneNascita, NomeComuneNascita: g.NomeComuneNascita}
 }
 
 // resolveOperation is the idOperazioneClient of the C030 call that precedes the service call

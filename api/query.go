@@ -37,10 +37,22 @@ type QueryRequest struct {
 	Verifica json.RawMessage `json:"verifica,omitempty"`
 }
 
-// Criteri identifies the subject: exactly one of the two.
+// Criteri identifies the subject: exactly one of idANPR, codiceFiscale and generalita.
 type Criteri struct {
-	IDANPR        string `json:"idANPR,omitempty"`
-	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+	IDANPR        string      `json:"idANPR,omitempty"`
+	CodiceFiscale string      `json:"codiceFiscale,omitempty"`
+	Generalita    *Generalita `json:"generalita,omitempty"`
+}
+
+// Generalita finds a person who has no identifier to give (a foreigner, a document without
+// codice fiscale): surname, name, sex and birth date, and the Comune of birth when known.
+type Generalita struct {
+	Cognome                  string `json:"cognome"`
+	Nome                     string `json:"nome"`
+	Sesso                    string `json:"sesso"`
+	DataNascita              string `json:"dataNascita"`
+	CodiceIstatComuneNascita string `json:"codiceIstatComuneNascita,omitempty"`
+	NomeComuneNascita        string `json:"nomeComuneNascita,omitempty"`
 }
 
 // QueryResponse is a successful answer: ANPR's datiSoggetto exactly as returned.
@@ -180,8 +192,9 @@ func fingerprint(service string, req *QueryRequest) string {
 		verifica.Reset()
 		verifica.Write(req.Verifica)
 	}
+	gen, _ := json.Marshal(req.Criteri.Generalita)
 	b, _ := json.Marshal([]string{service, req.Comune, req.Criteri.IDANPR, strings.ToUpper(strings.TrimSpace(req.Criteri.CodiceFiscale)),
-		strings.TrimSpace(req.Motivo), verifica.String(), req.DataRiferimento})
+		string(gen), strings.TrimSpace(req.Motivo), verifica.String(), req.DataRiferimento})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
@@ -217,9 +230,18 @@ func validateVerifica(svc catalogue.Service, v json.RawMessage) error {
 func validateCriteri(c Criteri) (workflows.Criteria, error) {
 	id := strings.ToUpper(strings.TrimSpace(c.IDANPR))
 	cf := strings.ToUpper(strings.TrimSpace(c.CodiceFiscale))
+	set := 0
+	for _, ok := range []bool{id != "", cf != "", c.Generalita != nil} {
+		if ok {
+			set++
+		}
+	}
 	switch {
-	case (id == "") == (cf == ""):
-		return workflows.Criteria{}, fail(errcode.InvalidRequest, "criteri needs exactly one of idANPR and codiceFiscale")
+	case set != 1:
+		return workflows.Criteria{}, fail(errcode.InvalidRequest, "criteri needs exactly one of idANPR, codiceFiscale and generalita")
+	case c.Generalita != nil:
+		g, err := validateGeneralita(*c.Generalita)
+		return workflows.Criteria{Generalita: g}, err
 	case id != "" && !reIDANPR.MatchString(id):
 		return workflows.Criteria{}, fail(errcode.InvalidIDANPR, "idANPR must be 9 letters or digits")
 	case cf != "":
@@ -228,6 +250,34 @@ func validateCriteri(c Criteri) (workflows.Criteria, error) {
 		}
 	}
 	return workflows.Criteria{IDANPR: id, CodiceFiscale: cf}, nil
+}
+
+var (
+	reIstat   = regexp.MustCompile(`^[0-9]{6}$`)
+	reNameish = regexp.MustCompile(`^[\p{L}' .-]{1,100}$`)
+)
+
+// validateGeneralita checks a search by generalità as ANPR needs it: surname, name, sex and
+// birth date all given, the Comune of birth optional. Names are upper-cased as ANPR keeps them.
+func validateGeneralita(g Generalita) (*workflows.Generalita, error) {
+	norm := func(s string) string { return strings.Join(strings.Fields(strings.ToUpper(s)), " ") }
+	out := &workflows.Generalita{Cognome: norm(g.Cognome), Nome: norm(g.Nome), Sesso: strings.ToUpper(strings.TrimSpace(g.Sesso)),
+		DataNascita: strings.TrimSpace(g.DataNascita), CodiceIstatComuneNascita: strings.TrimSpace(g.CodiceIstatComuneNascita),
+		NomeComuneNascita: norm(g.NomeComuneNascita)}
+	birth, err := time.Parse(time.DateOnly, out.DataNascita)
+	switch {
+	case !reNameish.MatchString(out.Cognome) || !reNameish.MatchString(out.Nome):
+		return nil, fail(errcode.InvalidRequest, "generalita needs cognome and nome: letters, spaces, apostrophes, dots and hyphens, at most 100 characters")
+	case out.Sesso != "M" && out.Sesso != "F":
+		return nil, fail(errcode.InvalidRequest, "generalita.sesso is M or F")
+	case err != nil || birth.After(time.Now()):
+		return nil, fail(errcode.InvalidRequest, "generalita.dataNascita is a past date, YYYY-MM-DD")
+	case out.CodiceIstatComuneNascita != "" && !reIstat.MatchString(out.CodiceIstatComuneNascita):
+		return nil, fail(errcode.InvalidRequest, "generalita.codiceIstatComuneNascita is 6 digits")
+	case out.NomeComuneNascita != "" && !reNameish.MatchString(out.NomeComuneNascita):
+		return nil, fail(errcode.InvalidRequest, "generalita.nomeComuneNascita: letters, spaces, apostrophes, dots and hyphens")
+	}
+	return out, nil
 }
 
 func cfProblem(err error) string {

@@ -51,8 +51,22 @@ const (
 // Criteria identifies the subject. Exactly one is set. It is personal data: it travels only
 // inside payloads, which the codec encrypts, never in IDs or search attributes.
 type Criteria struct {
-	IDANPR        string `json:"idANPR,omitempty"`
-	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+	IDANPR        string      `json:"idANPR,omitempty"`
+	CodiceFiscale string      `json:"codiceFiscale,omitempty"`
+	Generalita    *Generalita `json:"generalita,omitempty"`
+}
+
+// Generalita finds a person without an identifier — a foreigner, a document without codice
+// fiscale — as ANPR's TipoCriteriRicercaE002 allows: surname, name, sex and birth date, and
+// optionally the Comune of birth.
+type Generalita struct {
+	Cognome     string `json:"cognome"`
+	Nome        string `json:"nome"`
+	Sesso       string `json:"sesso"`       // M or F
+	DataNascita string `json:"dataNascita"` // YYYY-MM-DD
+	// ComuneNascita: its ISTAT code or its name, when known.
+	CodiceIstatComuneNascita string `json:"codiceIstatComuneNascita,omitempty"`
+	NomeComuneNascita        string `json:"nomeComuneNascita,omitempty"`
 }
 
 // QueryInput is the input of the AnprQuery workflow.

@@ -19,10 +19,43 @@ type richiestaE002 struct {
 	Verifica json.RawMessage `json:"verifica,omitempty"`
 }
 
-// criteriRicerca carries exactly one criterion; omitempty keeps the other out of the body.
+// criteriRicerca carries exactly one criterion (an identifier, or the generalità);
+// omitempty keeps the others out of the body.
 type criteriRicerca struct {
-	IDANPR        string `json:"idANPR,omitempty"`
-	CodiceFiscale string `json:"codiceFiscale,omitempty"`
+	IDANPR        string       `json:"idANPR,omitempty"`
+	CodiceFiscale string       `json:"codiceFiscale,omitempty"`
+	Cognome       string       `json:"cognome,omitempty"`
+	Nome          string       `json:"nome,omitempty"`
+	Sesso         string       `json:"sesso,omitempty"`
+	DatiNascita   *datiNascita `json:"datiNascita,omitempty"`
+}
+
+// datiNascita is TipoDatiNascitaE000, as far as a search uses it.
+type datiNascita struct {
+	DataEvento   string        `json:"dataEvento"`
+	LuogoNascita *luogoNascita `json:"luogoNascita,omitempty"`
+}
+
+type luogoNascita struct {
+	Comune *comune `json:"comune,omitempty"`
+}
+
+type comune struct {
+	NomeComune  string `json:"nomeComune,omitempty"`
+	CodiceIstat string `json:"codiceIstat,omitempty"`
+}
+
+// criteriOf maps the request's criteria onto ANPR's.
+func criteriOf(c Criteria) criteriRicerca {
+	out := criteriRicerca{IDANPR: c.IDANPR, CodiceFiscale: c.CodiceFiscale}
+	if g := c.Generalita; g != nil && c.IDANPR == "" && c.CodiceFiscale == "" {
+		out.Cognome, out.Nome, out.Sesso = g.Cognome, g.Nome, g.Sesso
+		out.DatiNascita = &datiNascita{DataEvento: g.DataNascita}
+		if g.CodiceIstatComuneNascita != "" || g.NomeComuneNascita != "" {
+			out.DatiNascita.LuogoNascita = &luogoNascita{Comune: &comune{NomeComune: g.NomeComuneNascita, CodiceIstat: g.CodiceIstatComuneNascita}}
+		}
+	}
+	return out
 }
 
 type datiRichiesta struct {
@@ -36,7 +69,7 @@ func (c *Client) consult(ctx context.Context, b binding, g grant, url string, re
 	// Serialize once: the Digest and the signature must cover exactly the bytes sent.
 	body, err := json.Marshal(richiestaE002{
 		IDOperazioneClient: trace.IDOperazioneClient,
-		CriteriRicerca:     criteriRicerca{IDANPR: req.Criteria.IDANPR, CodiceFiscale: req.Criteria.CodiceFiscale},
+		CriteriRicerca:     criteriOf(req.Criteria),
 		DatiRichiesta: datiRichiesta{DataRiferimentoRichiesta: req.DataRiferimento,
 			MotivoRichiesta: req.Motivo, CasoUso: b.service},
 		Verifica: req.Verifica,

@@ -27,7 +27,7 @@ func (c *Client) Resolve(ctx context.Context, p Profile, op Operator, cf, motivo
 	return c.ResolveRequest(ctx, p, op, Request{Criteria: Criteria{CodiceFiscale: cf}, Motivo: motivo, DataRiferimento: dataRiferimento})
 }
 
-// ResolveRequest is Resolve for the codice fiscale of req.Criteria, with req's motivo,
+// ResolveRequest is Resolve for the codice fiscale or the generalità of req.Criteria, with req's motivo,
 // reference day and idOperazioneClient (empty: the client draws one).
 func (c *Client) ResolveRequest(ctx context.Context, p Profile, op Operator, req Request) (idANPR string, trace Trace, anomalie []json.RawMessage, err error) {
 	if p.PurposeIDs[resolveService] == "" {
@@ -35,7 +35,7 @@ func (c *Client) ResolveRequest(ctx context.Context, p Profile, op Operator, req
 			Message: "profile has no purposeId for C030 (servizioAccertamentoIdUnicoNazionale): " +
 				"the Comune must obtain C030 on PDND before codici fiscali can be resolved to idANPR"}
 	}
-	resp, err := c.Call(ctx, p, op, Request{Service: resolveService, Criteria: Criteria{CodiceFiscale: req.Criteria.CodiceFiscale},
+	resp, err := c.Call(ctx, p, op, Request{Service: resolveService, Criteria: Criteria{CodiceFiscale: req.Criteria.CodiceFiscale, Generalita: req.Criteria.Generalita},
 		Motivo: req.Motivo, DataRiferimento: req.DataRiferimento, IDOperazioneClient: req.IDOperazioneClient})
 	if err != nil {
 		if e, ok := AsError(err); ok {

@@ -35,6 +35,13 @@ type Operator struct {
 type Criteria struct {
 	IDANPR        string
 	CodiceFiscale string
+	Generalita    *Generalita // search by generalità: surname, name, sex, birth
+}
+
+// Generalita are the generalità criteria of TipoCriteriRicercaE002.
+type Generalita struct {
+	Cognome, Nome, Sesso, DataNascita           string
+	CodiceIstatComuneNascita, NomeComuneNascita string
 }
 
 // Request is one e002 consultation.

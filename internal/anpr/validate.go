@@ -59,10 +59,18 @@ func validateOperator(op Operator, trace Trace) *Error {
 }
 
 func validateRequest(req Request, trace Trace) *Error {
-	hasID, hasCF := req.Criteria.IDANPR != "", req.Criteria.CodiceFiscale != ""
+	c := req.Criteria
+	set := 0
+	for _, ok := range []bool{c.IDANPR != "", c.CodiceFiscale != "", c.Generalita != nil} {
+		if ok {
+			set++
+		}
+	}
 	switch {
-	case hasID == hasCF:
-		return invalid(trace, "exactly one of idANPR and codiceFiscale must be set")
+	case set != 1:
+		return invalid(trace, "exactly one of idANPR, codiceFiscale and generalità must be set")
+	case c.Generalita != nil && (c.Generalita.Cognome == "" || c.Generalita.Nome == "" || c.Generalita.Sesso == "" || c.Generalita.DataNascita == ""):
+		return invalid(trace, "a search by generalità needs cognome, nome, sesso and the birth date")
 	case req.Motivo == "":
 		return invalid(trace, "motivoRichiesta is required")
 	case len(req.IDOperazioneClient) > maxOpIDLen:
