@@ -14,6 +14,13 @@ import (
 // is already there (a run retried after a crash wrote it first), it is never overwritten: its
 // story is returned, and the workflow answers with it, so the client and the record agree.
 func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) (workflows.AuditWritten, error) {
+	if in.Resolve != nil {
+		// The C030 call first, as it happened first: if this write is retried, the linked
+		// record is already there and is not written twice.
+		if _, err := a.insertAudit(ctx, linkedResolve(in)); err != nil {
+			return workflows.AuditWritten{}, err
+		}
+	}
 	inserted, err := a.insertAudit(ctx, in)
 	if err != nil || inserted {
 		return workflows.AuditWritten{}, err
@@ -26,6 +33,17 @@ func (a *Activities) WriteAudit(ctx context.Context, in workflows.AuditInput) (w
 		Outcome: rec.Outcome, HTTPStatus: rec.HTTPStatus, ErrorCode: rec.ErrorCode, Reason: rec.Reason,
 		IDOperazioneANPR: rec.IDOperazioneANPR,
 	}}, nil
+}
+
+// linkedResolve is the linked record of the C030 call that resolved the request's subject:
+// same person asking, same case, same subject, its own ANPR ids.
+func linkedResolve(in workflows.AuditInput) workflows.AuditInput {
+	l := in
+	l.RequestID, l.Service, l.Resolve = workflows.LinkedRequestID(in.RequestID), "C030", nil
+	l.Outcome, l.HTTPStatus, l.ErrorCode = workflows.OutcomeOK, 200, ""
+	l.Reason = "resolution of the subject's idANPR for request " + in.RequestID + " (" + in.Service + ")"
+	l.Trace, l.DurationMS = *in.Resolve, 0
+	return l
 }
 
 func (a *Activities) insertAudit(ctx context.Context, in workflows.AuditInput) (bool, error) {

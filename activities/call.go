@@ -37,7 +37,7 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
-	crit, warnings, err := a.idANPRFirst(ctx, prof, op, in, resolveOperation(opID))
+	crit, resolved, err := a.idANPRFirst(ctx, prof, op, in, resolveOperation(opID))
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
 	}
@@ -52,27 +52,39 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, callError(err)
 	}
-	return workflows.CallOutput{
-		Soggetti: resp.Soggetti, Anomalie: append(warnings, resp.Anomalie...),
+	out := workflows.CallOutput{
+		Soggetti: resp.Soggetti, Anomalie: append(resolved.warnings, resp.Anomalie...),
 		Trace: trace(resp.Trace), IDANPR: crit.IDANPR,
-	}, nil
+	}
+	if resolved.called {
+		t := trace(resolved.trace)
+		out.Resolve = &t
+	}
+	return out, nil
+}
+
+// resolution is what the C030 call before the service call returned, when there was one.
+type resolution struct {
+	called   bool
+	trace    anpr.Trace
+	warnings []json.RawMessage
 }
 
 // idANPRFirst turns a codice fiscale into the idANPR with C030 before calling the service,
 // as ANPR asks since 2024 (consultation by idANPR). A Comune without the C030 purpose is
 // called by codice fiscale, which ANPR still answers with an EN148 warning. The warnings of
 // the C030 call are returned to the integrator as anomalie, never as an error.
-func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput, opID string) (anpr.Criteria, []json.RawMessage, error) {
+func (a *Activities) idANPRFirst(ctx context.Context, prof Profile, op anpr.Operator, in workflows.CallInput, opID string) (anpr.Criteria, resolution, error) {
 	crit := anpr.Criteria{IDANPR: in.Criteria.IDANPR, CodiceFiscale: in.Criteria.CodiceFiscale, Generalita: generalita(in.Criteria.Generalita)}
 	if crit.IDANPR != "" || in.Service == resolveService || prof.ANPR.PurposeIDs[resolveService] == "" {
-		return crit, nil, nil
+		return crit, resolution{}, nil
 	}
-	id, _, warnings, err := a.ANPR.ResolveRequest(ctx, prof.ANPR, op, anpr.Request{Criteria: crit,
+	id, tr, warnings, err := a.ANPR.ResolveRequest(ctx, prof.ANPR, op, anpr.Request{Criteria: crit,
 		Motivo: in.Motivo, DataRiferimento: in.DataRiferimento, IDOperazioneClient: opID})
 	if err != nil {
-		return crit, nil, err
+		return crit, resolution{}, err
 	}
-	return anpr.Criteria{IDANPR: id}, warnings, nil
+	return anpr.Criteria{IDANPR: id}, resolution{called: true, trace: tr, warnings: warnings}, nil
 }
 
 // markCalled names this attempt's call and records, before ANPR is contacted, that the run

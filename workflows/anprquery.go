@@ -23,6 +23,8 @@ type query struct {
 	enteID  int64
 	trace   Trace
 	subject string // idANPR used for the call, when known
+	// resolve is the C030 call that preceded the service call, if any.
+	resolve *Trace
 	// priorCall names a call this run sent before a worker crash lost its answer.
 	priorCall string
 	// unauth is set when Authorize refused the input's seal: nothing in the input is believed
@@ -116,6 +118,7 @@ func (q *query) call(ctx workflow.Context) QueryResult {
 	}
 	q.trace = out.Trace
 	q.subject = out.IDANPR
+	q.resolve = out.Resolve
 	return QueryResult{
 		RequestID:        q.in.RequestID,
 		Outcome:          OutcomeOK,
@@ -229,6 +232,7 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) (AuditWritten, erro
 		SubjectIDANPR: q.subject,
 		Trace:         q.trace,
 		DurationMS:    now.Sub(q.in.ReceivedAt).Milliseconds(),
+		Resolve:       q.resolve,
 	}
 	err := workflow.ExecuteLocalActivity(ctx, ActivityWriteAudit, rec).Get(ctx, &written)
 	return written, err

@@ -163,6 +163,9 @@ type CallOutput struct {
 	Soggetti []json.RawMessage `json:"soggetti"`
 	Anomalie []json.RawMessage `json:"anomalie,omitempty"`
 	Trace    Trace             `json:"trace"`
+	// Resolve is the trace of the C030 call that resolved a codice fiscale or generalità to
+	// the idANPR before the service call, when there was one: it gets a linked audit record.
+	Resolve *Trace `json:"resolve,omitempty"`
 	// IDANPR is the subject's idANPR when the call was made by it (given, or resolved with
 	// C030 from a codice fiscale): the audit's subject hash is then the idANPR's.
 	IDANPR string `json:"idANPR,omitempty"`
@@ -202,4 +205,10 @@ type AuditInput struct {
 	SubjectIDANPR string `json:"subjectIdANPR,omitempty"`
 	Trace         Trace  `json:"trace"`
 	DurationMS    int64  `json:"durationMs"`
+	// Resolve is the C030 call made before the service call (CallOutput.Resolve): WriteAudit
+	// records it as a linked record, LinkedRequestID, with service C030.
+	Resolve *Trace `json:"resolve,omitempty"`
 }
+
+// LinkedRequestID is the request id of the linked record of a request's C030 resolution.
+func LinkedRequestID(requestID string) string { return requestID + "~C030" }

@@ -60,7 +60,7 @@ func TestAuditReconcileCLI(t *testing.T) {
 	// provider never logged is listed as unseen.
 	r, err = reconcile("-calls", writeCalls(t, s.simulator.Received()[:1]))
 	if err != nil || r.Calls != 1 || r.Matched != 1 || len(r.Unseen) != 2 {
-		t.Fatalf("one call in the file, three records: %+v %v", r, err)
+		t.Fatalf("one call in the file, three requests recorded: %+v %v", r, err)
 	}
 }
 

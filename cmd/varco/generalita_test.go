@@ -37,6 +37,13 @@ func TestSearchByGeneralita(t *testing.T) {
 	if strings.Contains(rec.Motivo+rec.Reason+rec.SubjectHash+rec.SubjectSealed, "SETTIMO") {
 		t.Fatalf("the record keeps a name: %+v", rec)
 	}
+	// The C030 call has its linked record: same operator and case, its own ANPR ids.
+	linked, err := store.GetAudit(context.Background(), s.db, workflows.LinkedRequestID(rec.RequestID))
+	if err != nil || linked.Service != "C030" || linked.Outcome != workflows.OutcomeOK || linked.UserID != rec.UserID ||
+		linked.Motivo != rec.Motivo || linked.IDOperazioneANPR == "" || linked.IDOperazioneANPR == rec.IDOperazioneANPR ||
+		linked.SubjectHash != rec.SubjectHash {
+		t.Fatalf("linked C030 record %+v (%v) of %+v", linked, err, rec)
+	}
 	var services []string
 	for _, r := range s.simulator.Received() {
 		services = append(services, r.Service)

@@ -68,7 +68,9 @@ func Reconcile(ctx context.Context, db bun.IDB, day time.Time, calls []Call) (Re
 		return Reconciliation{}, fmt.Errorf("auditlog: reconcile: %w", err)
 	}
 	for _, id := range own {
-		if !seen[OperationKey(id)] {
+		k := OperationKey(id)
+		if !seen[k] {
+			seen[k] = true // one entry per request, whatever its records (a C030 one too)
 			r.Unseen = append(r.Unseen, id) // (a call just past midnight is in the next day's list)
 		}
 	}
