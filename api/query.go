@@ -91,6 +91,9 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err := validateVerifica(svc, req.Verifica); err != nil {
 		return err
 	}
+	if svc.Code == "C030" && strings.TrimSpace(req.Criteri.IDANPR) != "" {
+		return fail(errcode.InvalidRequest, "C030 finds the idANPR: give criteri.codiceFiscale or criteri.generalita")
+	}
 	if svc.Code == "C031" && strings.TrimSpace(req.Criteri.IDANPR) == "" {
 		// C031 verifies an idANPR the caller holds: resolving one first with C030 would only
 		// check ANPR against itself.

@@ -306,6 +306,7 @@ func TestDevErrors(t *testing.T) {
 		{"future date", "C020", op, `{"comune":"H501","criteri":{"idANPR":"AF41450AS"},"motivo":"x","dataRiferimento":"2999-01-01"}`, 400, "invalid_request", false},
 		{"unknown service", "C999", op, valid, 404, "unknown_service", false},
 		{"another service's verifica block", "C008", op, `{"comune":"H501","criteri":{"idANPR":"AF41450AS"},"motivo":"x","verifica":{"cittadinanza":{"codiceStato":"100"}}}`, 400, "invalid_request", false},
+		{"C030 asked by the idANPR it finds", "C030", op, `{"comune":"H501","criteri":{"idANPR":"AF41450AS"},"motivo":"x"}`, 400, "invalid_request", false},
 		{"C031 without the idANPR it verifies", "C031", op, `{"comune":"H501","criteri":{"codiceFiscale":"STTSGT90A01H501J"},"motivo":"x","verifica":{"generalita":{"cognome":"SETTIMO"}}}`, 400, "invalid_request", false},
 		{"nobody with a valid CF", "C020", op, `{"comune":"H501","criteri":{"codiceFiscale":"` + nobody + `"},"motivo":"x"}`, 404, "subject_not_found", true},
 		{"cancelled subject", "C021", op, `{"comune":"H501","criteri":{"idANPR":"OR69233LN"},"motivo":"x"}`, 404, "subject_not_found", true},

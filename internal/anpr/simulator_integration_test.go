@@ -114,6 +114,9 @@ func simEveryService(t *testing.T, c *Client, p Profile, person *simulator.Perso
 		t.Run(svc.Code, func(t *testing.T) {
 			req := Request{Service: svc.Code, Criteria: Criteria{IDANPR: person.IDANPR},
 				Motivo: "PROT-INTEGRATION", DataRiferimento: "2026-01-05"}
+			if svc.Code == "C030" { // C030 finds the idANPR: by codice fiscale or generalità
+				req.Criteria = Criteria{CodiceFiscale: person.CodiceFiscale}
+			}
 			if svc.Verification {
 				req.Verifica = simDeclaration(t, svc.Code, person)
 			}

@@ -46,7 +46,8 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 		// Not a widow(er): no vedovanza block, as ANPR omits what it does not hold.
 		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p), Vedovanza: s.vedovanza(p)}}
 	case "C030":
-		return []datiSoggetto{{Identificativi: ids(p), Generalita: minimalGeneralita(p)}}
+		// The official C030 answer is the identifier alone: no generalità.
+		return []datiSoggetto{{Identificativi: ids(p)}}
 	default: // a service added to the catalogue but not modelled yet: identity only
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Identificativi: ids(p)}}
 	}

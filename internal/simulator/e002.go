@@ -27,7 +27,8 @@ const (
 	textNonRegistrato = "Soggetto non registrato in ANPR"
 	textCancellato    = "Soggetto cancellato da ANPR"
 	textNonAbilitato  = "Ente non abilitato o caso uso inesistente"
-	textSoloIDANPR    = "Si ricorda che dal 18/04/2024 l'accesso ad ANPR deve avvenire esclusivamente con identificativo unico nazionale (ID ANPR): ricavarlo con il servizio C030"
+	// textSoloIDANPR is ANPR's own warning text (italia/anpr issues #4501, #4590, #4571).
+	textSoloIDANPR = "Il D.M. Ministero dell'Interno 3 marzo 2023 (art.3 comma 3) prevede l'accesso ad ANPR esclusivamente con identificativo unico nazionale (ID ANPR), si rappresenta pertanto l'urgenza di provvedere all'integrazione dei propri sistemi."
 	// textGeneric is ANPR's generic code for requests it cannot process; the simulator uses
 	// it for schema violations, whose real codes are not public.
 	codeGeneric = "999"
@@ -224,6 +225,10 @@ func validate(svc catalogue.Service, body []byte) (*query, error) {
 	if err := validateCriteri(req.CriteriRicerca); err != nil {
 		return nil, err
 	}
+	if svc.Code == "C030" && req.CriteriRicerca.IDANPR != "" {
+		// C030 finds the idANPR: its official criteria are a codice fiscale or generalità.
+		return nil, badRequest("criteriRicerca.idANPR", "il servizio C030 ricerca l'idANPR: indicare codiceFiscale o generalità")
+	}
 	if err := validateVerifica(svc, req); err != nil {
 		return nil, err
 	}
@@ -277,7 +282,7 @@ func (s *Simulator) answer(svc catalogue.Service, body []byte) (*rispostaOK, err
 		resp.ListaSoggetti.DatiSoggetto = s.build(svc, p, q.refDate)
 	}
 	resp.IDOperazioneANPR = s.nextOperazione()
-	if q.req.CriteriRicerca.CodiceFiscale != "" {
+	if q.req.CriteriRicerca.CodiceFiscale != "" && svc.Code != "C030" { // C030 is how the idANPR is found
 		resp.ListaAnomalie = append(resp.ListaAnomalie, anomalia{
 			CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "W", TestoErroreAnomalia: textSoloIDANPR,
 			CampoErroreAnomalia: "codiceFiscale",

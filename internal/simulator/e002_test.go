@@ -92,12 +92,16 @@ func TestE002Services(t *testing.T) {
 			need(t, d.LegameSoggetto != nil && d.LegameSoggetto.CodiceLegame == "1" && d.Identificativi.IDANPR == id, d)
 		}},
 		{"C030", func(t *testing.T, d datiSoggetto) {
-			need(t, d.Identificativi.IDANPR == id && d.Generalita.CodiceFiscale != nil && d.Generalita.LuogoNascita == nil, d)
+			need(t, d.Identificativi.IDANPR == id && d.Generalita == nil, d) // the identifier alone
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
-			resp, b := e.call(t, e.defaultParts(svc(t, tt.code), body(tt.code, byID(id))))
+			crit := byID(id)
+			if tt.code == "C030" { // C030 finds the idANPR: asked by codice fiscale
+				crit = byCF("STTSGT90A01H501J")
+			}
+			resp, b := e.call(t, e.defaultParts(svc(t, tt.code), body(tt.code, crit)))
 			r := okAnswer(t, resp, b)
 			if resp.Header.Get(headerTransactionID) == "" {
 				t.Error("no GovWay-Transaction-ID")
@@ -167,7 +171,7 @@ func TestE002Deceased(t *testing.T) {
 
 func TestE002ByCodiceFiscaleWarns(t *testing.T) {
 	e := shared(t)
-	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", map[string]any{"codiceFiscale": "STTSGT90A01H501J"})))
+	resp, b := e.call(t, e.defaultParts(svc(t, "C020"), body("C020", map[string]any{"codiceFiscale": "STTSGT90A01H501J"})))
 	r := okAnswer(t, resp, b)
 	if r.ListaSoggetti.DatiSoggetto[0].Identificativi.IDANPR != "AF41450AS" {
 		t.Fatalf("answer %s", b)
@@ -267,7 +271,7 @@ func TestIDOperazioneANPRIncreases(t *testing.T) {
 	e := shared(t)
 	var last uint64
 	for i := 0; i < 3; i++ {
-		resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+		resp, b := e.call(t, e.defaultParts(svc(t, "C020"), body("C020", byID("AF41450AS"))))
 		n, _ := strconv.ParseUint(okAnswer(t, resp, b).IDOperazioneANPR, 10, 64)
 		if n <= last || n <= 1<<31 {
 			t.Fatalf("idOperazioneANPR %d after %d", n, last)
@@ -326,5 +330,21 @@ func TestURLs(t *testing.T) {
 		if _, err := New(Config{PublicURL: bad}); err == nil {
 			t.Errorf("PublicURL %q accepted", bad)
 		}
+	}
+}
+
+// TestC030OfficialCriteria: C030 finds the idANPR from a codice fiscale or generalità, never
+// from an idANPR, answers with the identifier alone, and without the EN148 warning that the
+// other services give when asked by codice fiscale.
+func TestC030OfficialCriteria(t *testing.T) {
+	e := shared(t)
+	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "criteriRicerca.idANPR") {
+		t.Fatalf("C030 by idANPR: %d %s", resp.StatusCode, b)
+	}
+	resp, b = e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
+	r := okAnswer(t, resp, b)
+	if len(r.ListaAnomalie) != 0 || r.ListaSoggetti.DatiSoggetto[0].Identificativi.IDANPR != "AF41450AS" {
+		t.Fatalf("C030 by codice fiscale: %s", b)
 	}
 }

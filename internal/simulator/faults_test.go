@@ -141,7 +141,7 @@ func TestFaultQuotaExhausted(t *testing.T) {
 	e := newEnv(t)
 	defer e.srv.Close()
 	e.sim.SetFaults("C030", Faults{QuotaExhausted: true})
-	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	wantLimitExceeded(t, resp, b)
 	if status, _, err := rawCall(t, e, "C030", time.Second); err != nil || status != 400 {
 		t.Fatalf("without voucher: %d %v", status, err)
@@ -150,7 +150,7 @@ func TestFaultQuotaExhausted(t *testing.T) {
 		t.Fatalf("C020: %d %s", resp.StatusCode, b)
 	}
 	e.sim.SetFaults("C030", Faults{})
-	if resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS")))); resp.StatusCode != 200 {
+	if resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J")))); resp.StatusCode != 200 {
 		t.Fatalf("cleared: %d %s", resp.StatusCode, b)
 	}
 }

@@ -277,6 +277,8 @@ func body(code string, criteri map[string]any) []byte {
 
 func byID(id string) map[string]any { return map[string]any{"idANPR": id} }
 
+func byCF(cf string) map[string]any { return map[string]any{"codiceFiscale": cf} }
+
 func svc(tb testing.TB, code string) catalogue.Service {
 	tb.Helper()
 	s, ok := catalogue.Lookup(code)

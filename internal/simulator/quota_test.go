@@ -24,22 +24,22 @@ func TestDailyQuotaPerPurpose(t *testing.T) {
 	defer e.srv.Close()
 	c030 := func(p *parts) (*http.Response, []byte) { return e.call(t, p) }
 	for i := range 3 {
-		if resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS")))); resp.StatusCode != 200 {
+		if resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J")))); resp.StatusCode != 200 {
 			t.Fatalf("call %d: %d %s", i+1, resp.StatusCode, b)
 		}
 	}
-	resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	wantLimitExceeded(t, resp, b)
 
 	// Other purposes, of the same client or another, have their own count.
 	if resp, b := e.call(t, e.defaultParts(svc(t, "C020"), body("C020", byID("AF41450AS")))); resp.StatusCode != 200 {
 		t.Fatalf("other purpose: %d %s", resp.StatusCode, b)
 	}
-	if resp, b := e.call(t, e.partsFor(t, e.b, "C030", body("C030", byID("AF41450AS")))); resp.StatusCode != 200 {
+	if resp, b := e.call(t, e.partsFor(t, e.b, "C030", body("C030", byCF("STTSGT90A01H501J")))); resp.StatusCode != 200 {
 		t.Fatalf("other client: %d %s", resp.StatusCode, b)
 	}
 	// The check follows the voucher's: a call without one is refused for that, not for quota.
-	r := e.request(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	r := e.request(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	r.Header.Del("Authorization")
 	if resp, b := e.do(t, r); resp.StatusCode != 400 {
 		t.Fatalf("no voucher: %d %s", resp.StatusCode, b)
@@ -49,10 +49,10 @@ func TestDailyQuotaPerPurpose(t *testing.T) {
 	now := e.clock.now().In(rome)
 	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, rome)
 	e.clock.shift(midnight.Sub(now) - time.Minute)
-	resp, b = c030(e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	resp, b = c030(e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	wantLimitExceeded(t, resp, b)
 	e.clock.shift(2 * time.Minute)
-	if resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS")))); resp.StatusCode != 200 {
+	if resp, b := c030(e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J")))); resp.StatusCode != 200 {
 		t.Fatalf("after midnight: %d %s", resp.StatusCode, b)
 	}
 	if st := e.sim.QuotaStatus(); st.Purposes[e.a.purposes["C030"]].Used != 1 || st.Day != e.clock.now().In(rome).Format("2006-01-02") {
@@ -64,15 +64,15 @@ func TestDailyQuotaPerPurpose(t *testing.T) {
 func TestQuotaCountsCallsRefusedAfterVoucher(t *testing.T) {
 	e := newEnvWith(t, func(c *Config) { c.DailyQuota = 2 })
 	defer e.srv.Close()
-	p := e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS")))
+	p := e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J")))
 	p.after = func(r *http.Request) { r.Header.Set("Digest", "SHA-256=AAAA") }
 	if resp, b := e.call(t, p); resp.StatusCode != 400 {
 		t.Fatalf("bad digest: %d %s", resp.StatusCode, b)
 	}
-	if resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS")))); resp.StatusCode != 200 {
+	if resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J")))); resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
+	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	wantLimitExceeded(t, resp, b)
 }
 

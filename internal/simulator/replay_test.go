@@ -18,7 +18,7 @@ func withOpID(b []byte, id string) []byte {
 func TestReplayIdempotent(t *testing.T) {
 	e := newEnvWith(t, func(c *Config) { c.ReplayIdempotent = true })
 	defer e.srv.Close()
-	first := withOpID(body("C030", byID("AF41450AS")), "OP-1")
+	first := withOpID(body("C030", byCF("STTSGT90A01H501J")), "OP-1")
 	resp1, b1 := e.call(t, e.defaultParts(svc(t, "C030"), first))
 	okAnswer(t, resp1, b1)
 	// Same id, same client, even another body: the earlier answer, byte for byte.
@@ -35,26 +35,26 @@ func TestReplayIdempotent(t *testing.T) {
 		t.Fatal("replayed across clients")
 	}
 	// A KO is an answer too.
-	ko := withOpID(body("C030", byID("ZZ00000ZZ")), "OP-2")
-	r1, k1 := e.call(t, e.defaultParts(svc(t, "C030"), ko))
-	r2, k2 := e.call(t, e.defaultParts(svc(t, "C030"), ko))
+	ko := withOpID(body("C020", byID("ZZ00000ZZ")), "OP-2")
+	r1, k1 := e.call(t, e.defaultParts(svc(t, "C020"), ko))
+	r2, k2 := e.call(t, e.defaultParts(svc(t, "C020"), ko))
 	if r1.StatusCode != http.StatusNotFound || r2.StatusCode != http.StatusNotFound || !bytes.Equal(k1, k2) {
 		t.Fatalf("KO replay: %s / %s", k1, k2)
 	}
 	// Gateway refusals are not answers: they are not remembered.
-	p := e.defaultParts(svc(t, "C030"), withOpID(body("C030", byID("AF41450AS")), "OP-3"))
+	p := e.defaultParts(svc(t, "C030"), withOpID(body("C030", byCF("STTSGT90A01H501J")), "OP-3"))
 	p.after = func(r *http.Request) { r.Header.Set("Digest", "SHA-256=AAAA") }
 	if resp, _ := e.call(t, p); resp.StatusCode != 400 {
 		t.Fatal("bad digest accepted")
 	}
-	resp4, b4 := e.call(t, e.defaultParts(svc(t, "C030"), withOpID(body("C030", byID("AF41450AS")), "OP-3")))
+	resp4, b4 := e.call(t, e.defaultParts(svc(t, "C030"), withOpID(body("C030", byCF("STTSGT90A01H501J")), "OP-3")))
 	okAnswer(t, resp4, b4)
 }
 
 // Without the option every call gets a fresh answer.
 func TestReplayOffByDefault(t *testing.T) {
 	e := shared(t)
-	b := withOpID(body("C030", byID("AF41450AS")), "OP-SAME")
+	b := withOpID(body("C030", byCF("STTSGT90A01H501J")), "OP-SAME")
 	_, b1 := e.call(t, e.defaultParts(svc(t, "C030"), b))
 	_, b2 := e.call(t, e.defaultParts(svc(t, "C030"), b))
 	if bytes.Equal(b1, b2) {

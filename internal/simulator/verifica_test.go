@@ -169,7 +169,7 @@ func TestVerificationRequestErrors(t *testing.T) {
 		{"unknown field in verifica", "C003", bodyV("C003", byID("AF41450AS"), map[string]any{"generalita": map[string]any{"nomee": "X"}}), "", "unknown field"},
 		{"C031 by codice fiscale", "C031", bodyV("C031", map[string]any{"codiceFiscale": "STTSGT90A01H501J"}, map[string]any{"generalita": map[string]any{"nome": "SOGGETTO"}}), "criteriRicerca.idANPR", "C031"},
 		{"verifica on an accertamento", "C020", bodyV("C020", byID("AF41450AS"), map[string]any{"generalita": map[string]any{"nome": "X"}}), "verifica", "campo verifica non previsto per il servizio C020"},
-		{"verifica on C030", "C030", bodyV("C030", byID("AF41450AS"), map[string]any{}), "verifica", "non previsto"},
+		{"verifica on C030", "C030", bodyV("C030", byCF("STTSGT90A01H501J"), map[string]any{}), "verifica", "non previsto"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
