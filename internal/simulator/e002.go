@@ -213,7 +213,8 @@ func validate(svc catalogue.Service, body []byte) (*query, error) {
 	}
 	if d.CasoUso != svc.Code {
 		return nil, &koError{http.StatusBadRequest, anomalia{CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "E",
-			TestoErroreAnomalia: textNonAbilitato, CampoErroreAnomalia: "casoUso", ValoreErroreAnomalia: d.CasoUso}}
+			// ANPR's text ends with " : <casoUso>" (italia/anpr issues #5018, #4818).
+			TestoErroreAnomalia: textNonAbilitato + " : " + d.CasoUso, CampoErroreAnomalia: "casoUso", ValoreErroreAnomalia: d.CasoUso}}
 	}
 	ref, err := time.Parse(dateLayout, d.DataRiferimentoRichiesta)
 	if err != nil {

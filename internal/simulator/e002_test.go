@@ -239,8 +239,8 @@ func TestE002RequestValidation(t *testing.T) {
 		body       []byte
 		code, text string
 	}{
-		{"casoUso of another service", body("C030", byID("AF41450AS")), "EN148", "Ente non abilitato o caso uso inesistente"},
-		{"casoUso with letter O", body("CO20", byID("AF41450AS")), "EN148", "Ente non abilitato o caso uso inesistente"},
+		{"casoUso of another service", body("C030", byID("AF41450AS")), "EN148", "Ente non abilitato o caso uso inesistente : C030"},
+		{"casoUso with letter O", body("CO20", byID("AF41450AS")), "EN148", "Ente non abilitato o caso uso inesistente : CO20"},
 		{"idOperazioneClient uuid", raw(map[string]any{"idOperazioneClient": "6f1c9a52-1d0e-4b8e-9a51-7a3e0c2b9d10", "criteriRicerca": byID("AF41450AS"), "datiRichiesta": dr(func(map[string]string) {})}),
 			"999", "Lunghezza del campo idOperazioneClient maggiore del massimo consentito 30"},
 		{"idOperazioneClient missing", raw(map[string]any{"criteriRicerca": byID("AF41450AS"), "datiRichiesta": dr(func(map[string]string) {})}), "999", "idOperazioneClient obbligatorio"},
