@@ -50,6 +50,10 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 		a.logRefused(ctx, err)
 		return workflows.AuthorizeOutput{Reason: workflows.ReasonUnauthenticated}, nil
 	}
+	if q.Refused != "" {
+		// Refused by the API (authenticated, sealed): nothing to authorize, no quota taken.
+		return workflows.AuthorizeOutput{Reason: q.Refused, PriorCall: prior}, nil
+	}
 	d, err := a.Authz.AuthorizeQuery(ctx, q.UserID, q.Comune, q.Service, q.ReceivedAt)
 	if err != nil {
 		return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(

@@ -113,9 +113,9 @@ func (s *Server) query(c *fiber.Ctx) error {
 		return err
 	}
 	if res.Fingerprint != in.Fingerprint {
-		// The key was first used for another request: its answer is not this one's.
-		return &apiError{code: errcode.IdempotencyConflict, requestID: in.RequestID,
-			detail: "this Idempotency-Key was used for a different request (service, Comune, subject, motivo, verifica or reference day); use a new key"}
+		// The key was first used for another request: its answer is not this one's. The
+		// refusal is a request of its own, audited as denied by a workflow of its own.
+		return s.refuseConflict(c.UserContext(), tc, in)
 	}
 	if res.Outcome == workflows.OutcomeDenied && res.Detail == workflows.ReasonUnauthenticated {
 		// The worker refused this API's own seal: the two hold different seal keys.
@@ -130,6 +130,20 @@ func (s *Server) query(c *fiber.Ctx) error {
 		RequestID: res.RequestID, IDOperazioneANPR: res.IDOperazioneANPR,
 		Soggetti: nonNil(res.Soggetti), Anomalie: nonNil(res.Anomalie),
 	})
+}
+
+// refuseConflict records a request refused for its Idempotency-Key under a request id of its
+// own (the key's is the first request's) and answers 422 with that id.
+func (s *Server) refuseConflict(ctx context.Context, tc client.Client, in workflows.QueryInput) error {
+	in.RequestID = "rq-" + strings.ToLower(in.Comune) + "-" + uuid.NewString()
+	in.Refused = workflows.ReasonIdempotencyConflict
+	in = s.Sealer.Seal(in)
+	res, err := s.runQuery(ctx, tc, in)
+	if err != nil {
+		return err
+	}
+	return &apiError{code: errcode.IdempotencyConflict, requestID: res.RequestID,
+		detail: "this Idempotency-Key was used for a different request (service, Comune, subject, motivo, verifica or reference day); use a new key"}
 }
 
 // resultDetail words a failed result for people; a denial's reason code stays visible because

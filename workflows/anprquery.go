@@ -68,6 +68,10 @@ func (q *query) decide(ctx workflow.Context) QueryResult {
 		q.unauth = true
 		return q.unauthenticated(ctx)
 	}
+	if q.in.Refused != "" {
+		// The API refused it (it sealed the reason): nothing is called, the refusal audited.
+		return q.failure(errcode.IdempotencyConflict, OutcomeDenied, q.in.Refused)
+	}
 	if !authz.Allowed {
 		code := errcode.Forbidden
 		if authz.Reason == ReasonQuotaExceeded {

@@ -29,6 +29,10 @@ const (
 // (rbac's reason code; repeated here so that workflows need not import rbac).
 const ReasonQuotaExceeded = "quota_exceeded"
 
+// ReasonIdempotencyConflict is the audited reason of a request refused because its
+// Idempotency-Key was first used for another request.
+const ReasonIdempotencyConflict = "idempotency_conflict"
+
 // ReasonUnauthenticated denies a workflow whose input the API did not seal, or whose seal is
 // expired, replayed, or for another namespace or workflow id. Its audit record names no user
 // and no subject: nothing in such an input can be believed.
@@ -90,6 +94,9 @@ type QueryInput struct {
 	// motivo, verifica, reference day): the result carries it back, so a repeated
 	// Idempotency-Key with another request is refused instead of answered with this one's data.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Refused, when set, is the reason the API refused the request after authenticating it
+	// (ReasonIdempotencyConflict): the workflow calls nothing and only audits the refusal.
+	Refused string `json:"refused,omitempty"`
 	// Seal is the API's signature over every field above (internal/seal): a workflow whose
 	// input the API did not authenticate makes no ANPR call and is audited as such.
 	Seal string `json:"seal,omitempty"`

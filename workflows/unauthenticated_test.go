@@ -50,3 +50,23 @@ func TestUnauthenticatedInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedByTheAPI: a request the API refused after authenticating it (its
+// Idempotency-Key belongs to another request) calls nothing and is audited as denied.
+func TestRefusedByTheAPI(t *testing.T) {
+	f := &fakes{decision: AuthorizeOutput{Reason: ReasonIdempotencyConflict}}
+	env := newEnv(t, f)
+	in := input(CallLocal)
+	in.Refused = ReasonIdempotencyConflict
+	env.ExecuteWorkflow(AnprQuery, in)
+	var res QueryResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 0 || res.Outcome != OutcomeDenied || res.ErrorCode != errcode.IdempotencyConflict || res.HTTPStatus != 422 {
+		t.Fatalf("calls %d, result %+v", f.calls, res)
+	}
+	if len(f.audits) != 1 || f.audits[0].UserID != in.UserID || f.audits[0].Reason != ReasonIdempotencyConflict {
+		t.Fatalf("audit %+v", f.audits)
+	}
+}

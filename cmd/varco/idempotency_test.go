@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // TestIdempotencyKeyBoundToRequest is issue #11's integrator: a Polizia Locale case file names
@@ -37,12 +41,23 @@ func TestIdempotencyKeyBoundToRequest(t *testing.T) {
 				if a.body["code"] != "idempotency_conflict" || strings.Contains(string(a.raw), "AF41450AS") || a.body["soggetti"] != nil {
 					t.Fatalf("conflict answer %s", a.raw)
 				}
+				// The refusal is audited as denied, under a request id of its own.
+				id, _ := a.body["requestId"].(string)
+				rec, err := store.GetAudit(context.Background(), s.db, id)
+				if err != nil || id == first.body["requestId"] || rec.Outcome != workflows.OutcomeDenied ||
+					rec.Reason != workflows.ReasonIdempotencyConflict || rec.HTTPStatus != 422 || rec.IDOperazioneClient != "" {
+					t.Fatalf("the refusal's record %+v (%v)", rec, err)
+				}
 				return
 			}
 			if a.body["idOperazioneANPR"] != first.body["idOperazioneANPR"] {
 				t.Fatalf("the same request got another answer: %s", a.raw)
 			}
 		})
+	}
+	// No refusal took a quota unit or reached ANPR: one call in all, the first.
+	if n := len(s.simulator.Received()); n != 1 {
+		t.Fatalf("ANPR received %d calls, want 1", n)
 	}
 	// Another service under the same key is another request too.
 	if a := call(t, "POST", url+"/api/v1/anpr/C019", op, query("UK79569LF"), "Idempotency-Key", "fascicolo-42"); a.status != 422 {

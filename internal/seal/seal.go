@@ -132,6 +132,7 @@ type sealed struct {
 	Deadline        int64              `json:"t1"`
 	Mode            string             `json:"o"`
 	Fingerprint     string             `json:"f"`
+	Refused         string             `json:"x"`
 }
 
 // Digest is the SHA-256 of the sealed fields of in.
@@ -146,7 +147,7 @@ func Digest(in workflows.QueryInput) [32]byte {
 		Service: in.Service, Criteria: in.Criteria, Motivo: in.Motivo, DataRiferimento: in.DataRiferimento,
 		Verifica: verifica.String(), Workstation: in.Workstation, LoA: in.LoA,
 		ReceivedAt: in.ReceivedAt.UnixNano(), Deadline: in.Deadline.UnixNano(), Mode: string(in.Mode),
-		Fingerprint: in.Fingerprint,
+		Fingerprint: in.Fingerprint, Refused: in.Refused,
 	})
 	return sha256.Sum256(b)
 }
