@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/varco-anpr/varco/internal/errcode"
-	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -20,16 +19,13 @@ type SealVerifier interface {
 	Verify(in workflows.QueryInput, now time.Time) error
 }
 
-// RequestClaims binds a sealed request id to the first workflow run that uses it
-// (store.RequestClaims): any other run with the same input is a replay.
+// RequestClaims records which run called ANPR for a sealed request id (store.RequestClaims).
 type RequestClaims interface {
-	ClaimState(ctx context.Context, requestID, runID string, at time.Time) (store.ClaimState, error)
-	// HeldBy is the run holding requestID, "" when none does.
-	HeldBy(ctx context.Context, requestID string) (string, error)
-	// MarkCalled records that the run is about to contact ANPR with the operation id;
-	// CalledOperation reads it back after a crash.
-	MarkCalled(ctx context.Context, requestID, runID, operationID string, at time.Time) error
-	CalledOperation(ctx context.Context, requestID, runID string) (string, error)
+	// Get is the claim of a request id: RunID "" while no run has called ANPR for it.
+	Get(ctx context.Context, requestID string) (store.Claim, error)
+	// ClaimCall binds the id to the run and records the call about to be sent, unless
+	// another run holds the id (ok false).
+	ClaimCall(ctx context.Context, requestID, runID, operationID string, at time.Time) (ok bool, err error)
 }
 
 // errUnauthenticated is why a workflow's input is not believed; its text is logged, never
@@ -41,7 +37,7 @@ var errUnauthenticated = errors.New("unauthenticated workflow input")
 // unreachable store is an error, and that one may be retried.
 func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput) (workflows.AuthorizeOutput, error) {
 	q := in.Query
-	prior, err := a.authenticate(ctx, q)
+	prior, err := a.authenticate(ctx, q, in.Started)
 	if err != nil {
 		if !errors.Is(err, errUnauthenticated) {
 			return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
@@ -63,11 +59,12 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 }
 
 // authenticate accepts the input only when the API sealed it, for this namespace and this
-// workflow id, before its deadline, and no other run has used it. It fails closed: without a
-// verifier or outside an activity nothing is authenticated. Errors other than
-// errUnauthenticated are the claim store's, worth a retry. prior is the operation id of a call
-// this run already sent before its worker stopped (see CallANPR), "" when none.
-func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) (prior string, err error) {
+// workflow id, and the workflow started before the seal's deadline (Temporal's start time:
+// a task retried after a worker crash is still the run the API started), and no other run has
+// called ANPR with it. It fails closed: without a verifier or outside an activity nothing is
+// authenticated. Errors other than errUnauthenticated are the claim store's, worth a retry.
+// prior is the operation id of a call this run already sent before its worker stopped.
+func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput, started time.Time) (prior string, err error) {
 	run, ok := a.runOf(ctx)
 	if a.Seals == nil || a.Claims == nil || !ok {
 		return "", fmt.Errorf("%w: no seal verifier configured", errUnauthenticated)
@@ -78,41 +75,20 @@ func (a *Activities) authenticate(ctx context.Context, q workflows.QueryInput) (
 	if run.workflowID != q.RequestID {
 		return "", fmt.Errorf("%w: workflow id differs from the sealed request id", errUnauthenticated)
 	}
-	now := a.Now.Now()
-	err = a.Seals.Verify(q, now)
-	if errors.Is(err, seal.ErrExpired) {
-		if err := a.claimedBefore(ctx, q.RequestID, run.runID); err != nil {
-			return "", err
-		}
-		return a.Claims.CalledOperation(ctx, q.RequestID, run.runID)
+	if started.IsZero() {
+		started = a.Now.Now()
 	}
-	if err != nil {
+	if err := a.Seals.Verify(q, started); err != nil {
 		return "", fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
-	st, err := a.Claims.ClaimState(ctx, q.RequestID, run.runID, now)
+	claim, err := a.Claims.Get(ctx, q.RequestID)
 	switch {
 	case err != nil:
 		return "", err
-	case st == store.ClaimTaken:
-		return "", fmt.Errorf("%w: replayed: another run already used this seal", errUnauthenticated)
-	case st == store.ClaimHeld:
-		return a.Claims.CalledOperation(ctx, q.RequestID, run.runID)
+	case claim.RunID != "" && claim.RunID != run.runID:
+		return "", fmt.Errorf("%w: replayed: another run already called ANPR with this seal", errUnauthenticated)
 	}
-	return "", nil
-}
-
-// claimedBefore accepts a seal past its deadline only for the run that claimed it in time:
-// after a worker crash the workflow task is retried and Authorize runs again, later, in the
-// same run. That run was authenticated; it must not be audited as a forgery.
-func (a *Activities) claimedBefore(ctx context.Context, requestID, runID string) error {
-	holder, err := a.Claims.HeldBy(ctx, requestID)
-	if err != nil {
-		return err
-	}
-	if holder != runID {
-		return fmt.Errorf("%w: %w", errUnauthenticated, seal.ErrExpired)
-	}
-	return nil
+	return claim.OperationID, nil
 }
 
 // workflowRun is where an activity runs: the facts Temporal, not the input, vouches for.

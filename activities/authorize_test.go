@@ -20,60 +20,29 @@ import (
 
 var sealT0 = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 
-// fakeClaims holds request ids in memory, as store.RequestClaims does in the database.
+// fakeClaims holds request ids in memory, as store.RequestClaims does in the database:
+// held maps a request id to its run, called to the operation id that run sent.
 type fakeClaims struct {
 	held   map[string]string
-	called map[string]string // request id → operation id marked by the holding run
+	called map[string]string
 	err    error
 }
 
-func (f *fakeClaims) ClaimState(ctx context.Context, id, run string, at time.Time) (store.ClaimState, error) {
-	_, had := f.held[id]
-	ok, err := f.Claim(ctx, id, run, at)
-	switch {
-	case err != nil || !ok:
-		return store.ClaimTaken, err
-	case had:
-		return store.ClaimHeld, nil
-	}
-	return store.ClaimNew, nil
+func (f *fakeClaims) Get(_ context.Context, id string) (store.Claim, error) {
+	return store.Claim{RunID: f.held[id], OperationID: f.called[id]}, f.err
 }
 
-func (f *fakeClaims) MarkCalled(_ context.Context, id, run, op string, _ time.Time) error {
-	if f.err != nil {
-		return f.err
-	}
-	if f.held[id] == run {
-		if f.called == nil {
-			f.called = map[string]string{}
-		}
-		f.called[id] = op
-	}
-	return nil
-}
-
-func (f *fakeClaims) CalledOperation(_ context.Context, id, run string) (string, error) {
-	if f.held[id] != run {
-		return "", f.err
-	}
-	return f.called[id], f.err
-}
-
-func (f *fakeClaims) HeldBy(_ context.Context, id string) (string, error) {
-	return f.held[id], f.err
-}
-
-func (f *fakeClaims) Claim(_ context.Context, id, run string, _ time.Time) (bool, error) {
+func (f *fakeClaims) ClaimCall(_ context.Context, id, run, op string, _ time.Time) (bool, error) {
 	if f.err != nil {
 		return false, f.err
 	}
+	if r, ok := f.held[id]; ok && r != run {
+		return false, nil
+	}
 	if f.held == nil {
-		f.held = map[string]string{}
+		f.held, f.called = map[string]string{}, map[string]string{}
 	}
-	if r, ok := f.held[id]; ok {
-		return r == run, nil
-	}
-	f.held[id] = run
+	f.held[id], f.called[id] = run, op
 	return true, nil
 }
 
@@ -129,15 +98,15 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r1"}}
 		}, true, ""},
 		{"expired", func(_ *workflows.QueryInput, a *Activities) { a.Now = clock.Fixed(sealT0.Add(time.Minute)) }, false, ""},
-		{"expired, claimed in time by another run", func(_ *workflows.QueryInput, a *Activities) {
+		// After a worker crash the task is retried after the deadline, in the run the API
+		// started in time: still authenticated (the start time is Temporal's, not the input's).
+		{"started in time, retried after the deadline", func(_ *workflows.QueryInput, a *Activities) {
 			a.Now = clock.Fixed(sealT0.Add(time.Minute))
-			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r0"}}
-		}, false, ""},
-		// After a worker crash the task is retried later in the same run: still authenticated.
-		{"expired, claimed in time by this run", func(_ *workflows.QueryInput, a *Activities) {
-			a.Now = clock.Fixed(sealT0.Add(time.Minute))
-			a.Claims = &fakeClaims{held: map[string]string{"rq-h501-1": "r1"}}
+			a.started = sealT0.Add(time.Second)
 		}, true, ""},
+		{"started after the deadline (a late replay)", func(_ *workflows.QueryInput, a *Activities) {
+			a.started = sealT0.Add(time.Minute)
+		}, false, ""},
 		{"no verifier configured", func(_ *workflows.QueryInput, a *Activities) { a.Seals = nil }, false, ""},
 		{"outside an activity", func(_ *workflows.QueryInput, a *Activities) { a.runInfo = nil }, false, ""},
 		{"claim store down", func(_ *workflows.QueryInput, a *Activities) { a.Claims = &fakeClaims{err: errors.New("db down")} }, false, errcode.Unavailable},
@@ -147,7 +116,7 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 			in, a := sealedFixture(t)
 			tc.tweak(&in, a)
 			authz := a.Authz.(*allowAll)
-			out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
+			out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in, Started: a.started})
 			if tc.errType != "" {
 				var ae *temporal.ApplicationError
 				if !errors.As(err, &ae) || ae.Type() != tc.errType || ae.NonRetryable() {
@@ -169,26 +138,32 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 }
 
 // TestAuthorizeReportsPriorCall: when a run's task is retried after a worker crash, Authorize
-// tells the workflow which call that run already sent, in time or past the deadline.
+// tells the workflow which call that run already sent, in time or past the deadline; another
+// run of the same input is refused, at Authorize and at the call.
 func TestAuthorizeReportsPriorCall(t *testing.T) {
 	for _, late := range []bool{false, true} {
 		in, a := sealedFixture(t)
 		claims := &fakeClaims{}
 		a.Claims = claims
-		if _, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in}); err != nil {
+		if _, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in, Started: sealT0}); err != nil {
 			t.Fatal(err)
 		}
-		op, err := a.markCalled(context.Background(), workflows.CallInput{RequestID: in.RequestID, Operation: "2026120209000000012345678"})
+		op, err := a.markCalled(context.Background(), workflows.CallInput{RequestID: in.RequestID, Operation: "20261202090000000123456789"})
 		if err != nil || claims.called[in.RequestID] != op {
 			t.Fatalf("markCalled: %q %v, stored %v", op, err, claims.called)
 		}
 		if late {
 			a.Now = clock.Fixed(sealT0.Add(time.Hour)) // the retried task runs after the deadline
 		}
-		out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
+		out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in, Started: sealT0})
 		if err != nil || !out.Allowed || out.PriorCall != op {
 			t.Fatalf("late=%v: retried Authorize = %+v %v, want allowed with prior call %s", late, out, err, op)
 		}
+	}
+	in, a := sealedFixture(t)
+	a.Claims = &fakeClaims{held: map[string]string{in.RequestID: "r0"}}
+	if _, err := a.markCalled(context.Background(), workflows.CallInput{RequestID: in.RequestID, Operation: "20261202090000000123456789"}); err == nil {
+		t.Fatal("a second run's call was let through")
 	}
 }
 

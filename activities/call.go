@@ -103,8 +103,13 @@ func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (st
 	if a.Claims == nil || !ok {
 		return opID, nil
 	}
-	if err := a.Claims.MarkCalled(ctx, in.RequestID, run.runID, opID, a.Now.Now()); err != nil {
+	ok, err := a.Claims.ClaimCall(ctx, in.RequestID, run.runID, opID, a.Now.Now())
+	if err != nil {
 		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
+	}
+	if !ok {
+		// Another run of the same sealed input got here first: a replay. No call.
+		return "", temporal.NewNonRetryableApplicationError("another run already called ANPR for this request", errcode.Forbidden, nil)
 	}
 	return opID, nil
 }

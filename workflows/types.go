@@ -125,6 +125,9 @@ type AuthorizeInput struct {
 	Service string     `json:"service"`
 	Day     time.Time  `json:"day"`
 	Query   QueryInput `json:"query"`
+	// Started is the workflow's start time, as Temporal recorded it: the seal must have been
+	// used before its deadline, however late a retried task runs.
+	Started time.Time `json:"started"`
 }
 
 // AuthorizeOutput is the decision; Reason is a stable code when denied.

@@ -8,81 +8,48 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// RequestClaims records which workflow run first used each sealed request id (the workflow
-// input's seal, internal/seal). It implements activities.RequestClaims.
+// RequestClaims records, for each sealed request id (internal/seal), the workflow run that
+// called ANPR for it and the call's operation id, written just before the call. Authorize
+// reads it: another run holding the id is a replay; this run holding it means the run's task
+// is being retried after a worker crash, with a call already sent. It implements
+// activities.RequestClaims.
 type RequestClaims struct{ DB bun.IDB }
 
-// ClaimState is what a claim found.
-type ClaimState int
-
-const (
-	// ClaimTaken: another run holds the request id (a replay).
-	ClaimTaken ClaimState = iota
-	// ClaimNew: this run has just claimed it.
-	ClaimNew
-	// ClaimHeld: this run claimed it before (its workflow task is being retried).
-	ClaimHeld
-)
-
-// Claim binds requestID to runID unless another run holds it: ok is true for the first run
-// and for the same run again (a retried or replayed local activity), false for any other.
-func (c RequestClaims) Claim(ctx context.Context, requestID, runID string, at time.Time) (ok bool, err error) {
-	st, err := c.ClaimState(ctx, requestID, runID, at)
-	return st != ClaimTaken, err
+// Claim is who holds a request id: RunID "" when no run has called ANPR for it.
+type Claim struct {
+	RunID       string
+	OperationID string
 }
 
-// ClaimState claims requestID for runID and tells how it went.
-func (c RequestClaims) ClaimState(ctx context.Context, requestID, runID string, at time.Time) (ClaimState, error) {
+// Get reads the claim of requestID.
+func (c RequestClaims) Get(ctx context.Context, requestID string) (Claim, error) {
+	var rows []struct {
+		RunID       string `bun:"run_id"`
+		OperationID string `bun:"operation_id"`
+	}
+	err := c.DB.NewRaw("SELECT run_id, operation_id FROM request_claims WHERE request_id = ?", requestID).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return Claim{}, classify("request claim", err)
+	}
+	return Claim{RunID: rows[0].RunID, OperationID: rows[0].OperationID}, nil
+}
+
+// ClaimCall binds requestID to runID and records the call operationID about to reach ANPR,
+// in one statement: ok is false, and nothing changes, when another run holds the id.
+func (c RequestClaims) ClaimCall(ctx context.Context, requestID, runID, operationID string, at time.Time) (ok bool, err error) {
 	if requestID == "" || runID == "" {
-		return ClaimTaken, fmt.Errorf("store: claim request: id and run are required")
+		return false, fmt.Errorf("store: claim request: id and run are required")
 	}
-	res, err := c.DB.NewRaw(`INSERT INTO request_claims (request_id, run_id, claimed_at) VALUES (?, ?, ?)
-		ON CONFLICT (request_id) DO NOTHING`, requestID, runID, stamp(at)).Exec(ctx)
+	at = stamp(at)
+	res, err := c.DB.NewRaw(`INSERT INTO request_claims (request_id, run_id, claimed_at, operation_id, called_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (request_id) DO UPDATE SET operation_id = EXCLUDED.operation_id, called_at = EXCLUDED.called_at
+		WHERE request_claims.run_id = EXCLUDED.run_id`, requestID, runID, at, operationID, at).Exec(ctx)
 	if err != nil {
-		return ClaimTaken, classify("claim request", err)
+		return false, classify("claim request", err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 1 {
-		return ClaimNew, nil
-	}
-	holder, err := c.HeldBy(ctx, requestID)
-	if err != nil || holder != runID {
-		return ClaimTaken, err
-	}
-	return ClaimHeld, nil
-}
-
-// MarkCalled records, for the run holding requestID, that a call named operationID is about
-// to reach ANPR.
-func (c RequestClaims) MarkCalled(ctx context.Context, requestID, runID, operationID string, at time.Time) error {
-	_, err := c.DB.NewRaw("UPDATE request_claims SET operation_id = ?, called_at = ? WHERE request_id = ? AND run_id = ?",
-		operationID, stamp(at), requestID, runID).Exec(ctx)
-	return classify("mark request called", err)
-}
-
-// CalledOperation is the operation id of the last call runID marked for requestID, "" if none.
-func (c RequestClaims) CalledOperation(ctx context.Context, requestID, runID string) (string, error) {
-	var op []string
-	err := c.DB.NewRaw("SELECT operation_id FROM request_claims WHERE request_id = ? AND run_id = ? AND called_at IS NOT NULL",
-		requestID, runID).Scan(ctx, &op)
-	if err != nil {
-		return "", classify("request claim", err)
-	}
-	if len(op) == 0 {
-		return "", nil
-	}
-	return op[0], nil
-}
-
-// HeldBy returns the run holding requestID, "" when none does.
-func (c RequestClaims) HeldBy(ctx context.Context, requestID string) (string, error) {
-	var holder []string
-	if err := c.DB.NewRaw("SELECT run_id FROM request_claims WHERE request_id = ?", requestID).Scan(ctx, &holder); err != nil {
-		return "", classify("request claim", err)
-	}
-	if len(holder) == 0 {
-		return "", nil
-	}
-	return holder[0], nil
+	n, err := res.RowsAffected()
+	return err == nil && n == 1, classify("claim request", err)
 }
 
 // PurgeBefore removes the claims made before t and returns how many went.

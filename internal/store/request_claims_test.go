@@ -15,30 +15,33 @@ func TestRequestClaims(t *testing.T) {
 		c := store.RequestClaims{DB: db.DB}
 		t0 := time.Date(2027, 3, 28, 0, 59, 30, 0, time.UTC)
 		steps := []struct {
-			name, id, run string
-			at            time.Time
-			want          bool
+			name, id, run, op string
+			at                time.Time
+			want              bool
 		}{
-			{"first run claims", "rq-h501-a", "run-1", t0, true},
-			{"same run again (retried activity)", "rq-h501-a", "run-1", t0.Add(time.Second), true},
-			{"another run: a replay", "rq-h501-a", "run-2", t0.Add(2 * time.Second), false},
-			{"another request", "rq-h501-b", "run-2", t0.Add(3 * time.Second), true},
+			{"first call of a run", "rq-h501-a", "run-1", "op-01", t0, true},
+			{"the same run again (a retried attempt)", "rq-h501-a", "run-1", "op-02", t0.Add(time.Second), true},
+			{"another run: a replay", "rq-h501-a", "run-2", "op-01", t0.Add(2 * time.Second), false},
+			{"another request", "rq-h501-b", "run-2", "op-09", t0.Add(3 * time.Second), true},
 		}
 		for _, s := range steps {
-			got, err := c.Claim(ctx, s.id, s.run, s.at)
+			got, err := c.ClaimCall(ctx, s.id, s.run, s.op, s.at)
 			mustNoErr(t, err)
 			if got != s.want {
-				t.Fatalf("%s: Claim = %v, want %v", s.name, got, s.want)
+				t.Fatalf("%s: ClaimCall = %v, want %v", s.name, got, s.want)
 			}
 		}
-		for id, want := range map[string]string{"rq-h501-a": "run-1", "rq-h501-z": ""} {
-			got, err := c.HeldBy(ctx, id)
+		for id, want := range map[string]store.Claim{
+			"rq-h501-a": {RunID: "run-1", OperationID: "op-02"}, // the replay changed nothing
+			"rq-h501-z": {},
+		} {
+			got, err := c.Get(ctx, id)
 			mustNoErr(t, err)
 			if got != want {
-				t.Fatalf("HeldBy(%s) = %q, want %q", id, got, want)
+				t.Fatalf("Get(%s) = %+v, want %+v", id, got, want)
 			}
 		}
-		if _, err := c.Claim(ctx, "", "run-1", t0); err == nil {
+		if _, err := c.ClaimCall(ctx, "", "run-1", "op", t0); err == nil {
 			t.Fatal("empty request id accepted")
 		}
 		n, err := c.PurgeBefore(ctx, t0.Add(2*time.Second))
@@ -46,8 +49,7 @@ func TestRequestClaims(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("purged %d, want 1 (rq-h501-a)", n)
 		}
-		// Once purged (long after every deadline), the id is free again.
-		ok, err := c.Claim(ctx, "rq-h501-a", "run-3", t0.Add(time.Hour))
+		ok, err := c.ClaimCall(ctx, "rq-h501-a", "run-3", "op-01", t0.Add(time.Hour))
 		mustNoErr(t, err)
 		if !ok {
 			t.Fatal("purged id still held")
@@ -66,7 +68,7 @@ func TestRequestClaimsRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				run := string(rune('a' + i))
-				ok, err := c.Claim(context.Background(), "rq-race", run, time.Now())
+				ok, err := c.ClaimCall(context.Background(), "rq-race", run, "op", time.Now())
 				if err != nil {
 					t.Error(err)
 				}
@@ -79,39 +81,6 @@ func TestRequestClaimsRace(t *testing.T) {
 		close(wins)
 		if n := len(wins); n != 1 {
 			t.Fatalf("%d runs claimed the id, want 1", n)
-		}
-	})
-}
-
-// TestRequestCalled: only the holding run marks its call, and reads it back after a crash.
-func TestRequestCalled(t *testing.T) {
-	testEachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		c := store.RequestClaims{DB: db.DB}
-		t0 := time.Date(2027, 3, 28, 0, 59, 30, 0, time.UTC)
-		st, err := c.ClaimState(ctx, "rq-h501-c", "run-1", t0)
-		mustNoErr(t, err)
-		if st != store.ClaimNew {
-			t.Fatalf("first claim: %v", st)
-		}
-		op, err := c.CalledOperation(ctx, "rq-h501-c", "run-1")
-		mustNoErr(t, err)
-		if op != "" {
-			t.Fatalf("no call yet, got %q", op)
-		}
-		mustNoErr(t, c.MarkCalled(ctx, "rq-h501-c", "run-2", "999", t0)) // not the holder: no effect
-		mustNoErr(t, c.MarkCalled(ctx, "rq-h501-c", "run-1", "2027032800593000012345678901", t0))
-		st, err = c.ClaimState(ctx, "rq-h501-c", "run-1", t0.Add(time.Minute))
-		mustNoErr(t, err)
-		if st != store.ClaimHeld {
-			t.Fatalf("same run again: %v", st)
-		}
-		for run, want := range map[string]string{"run-1": "2027032800593000012345678901", "run-2": ""} {
-			op, err := c.CalledOperation(ctx, "rq-h501-c", run)
-			mustNoErr(t, err)
-			if op != want {
-				t.Fatalf("CalledOperation(%s) = %q, want %q", run, op, want)
-			}
 		}
 	})
 }
