@@ -44,10 +44,11 @@ var commands = map[string]command{
 		f.register(fs, false)
 		return runComuneSetANPR(f)
 	}},
-	"comune list":  plain(runComuneList),
-	"audit verify": {flags: auditVerifyFlags},
-	"audit key":    plain(runAuditKey),
-	"audit anchor": {flags: auditAnchorFlags},
+	"comune list":    plain(runComuneList),
+	"audit verify":   {flags: auditVerifyFlags},
+	"audit key":      plain(runAuditKey),
+	"audit anchor":   {flags: auditAnchorFlags},
+	"temporal token": {flags: temporalTokenFlags},
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -76,6 +77,8 @@ installation operator:
                    checkpoints and, with FILE, the anchors kept outside the database
   audit anchor     [--comune H501]   sign each Comune's chain head and print it (JSON lines) to keep elsewhere
   audit key        print the audit signing key's public key (<id>=<base64>), to keep before a rotation
+  temporal token   [--permissions temporal-system:admin] [--ttl 1h]   print a token for Temporal's frontend
+                   (temporal CLI: --grpc-meta "authorization=Bearer <token>"), signed with temporal-jwt-key
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `
@@ -93,7 +96,7 @@ func run(args []string, stderr io.Writer) error {
 		return nil
 	}
 	name, rest := args[0], args[1:]
-	if (name == "comune" || name == "user" || name == "audit") && len(rest) > 0 {
+	if (name == "comune" || name == "user" || name == "audit" || name == "temporal") && len(rest) > 0 {
 		name, rest = name+" "+rest[0], rest[1:]
 	}
 	cmd, ok := commands[name]
