@@ -51,7 +51,6 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-
 // TestVerifyRefusesAudience: a token meant for another party (it names an audience) is not
 // an access token, even signed with the right key.
 func TestVerifyRefusesAudience(t *testing.T) {
