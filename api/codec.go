@@ -14,7 +14,8 @@ import (
 
 // The codec endpoint lets the Temporal Web UI show a workflow's decrypted inputs and results
 // to the people entitled to them. The UI calls {endpoint}/decode with the namespace in
-// X-Namespace and (codec passAccessToken) the access token Varco's OpenID Provider gave it:
+// X-Namespace and (codec passAccessToken, over https) the access token Varco's OpenID Provider
+// gave it, or (includeCredentials, plain http in dev) the same kind of token in a cookie:
 // it opens a namespace listed in the token's permissions, for a user still active and still
 // TOP of that Comune. An API access token (a TOP or ADMIN of the Comune) opens it too, for
 // scripts and the temporal CLI. Everyone else sees encrypted payloads.
@@ -30,12 +31,13 @@ func (s *Server) codecRoutes() {
 	g.Post("/encode", s.codecAuthenticate, s.codecEncode)
 }
 
-// codecCORS admits the Web UI's origin and answers its preflights. No credentials mode: the
-// token travels in the Authorization header, never in a cookie.
+// codecCORS admits the Web UI's origin, with credentials (the sign-in's codec cookie, see
+// uiCookieName), and answers its preflights.
 func (s *Server) codecCORS(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin != "" && origin == s.UIOrigin {
 		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
+		c.Set(fiber.HeaderAccessControlAllowCredentials, "true")
 		c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type, X-Namespace, Authorization")
 		c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
 		c.Set(fiber.HeaderVary, fiber.HeaderOrigin)

@@ -35,10 +35,11 @@ type OIDC struct {
 // oidcProvider is the running provider: the zitadel handler and the storage the sign-in
 // page completes.
 type oidcProvider struct {
-	cfg     OIDC
-	storage *oidcStorage
-	handler http.Handler
-	path    string // the issuer's path, where the provider is mounted
+	cfg      OIDC
+	storage  *oidcStorage
+	handler  http.Handler
+	path     string // the issuer's path, where the provider is mounted
+	uiOrigin string // where a completed sign-in redirects
 }
 
 func (s *Server) newOIDCProvider(cfg OIDC) (*oidcProvider, error) {
@@ -81,7 +82,12 @@ func (s *Server) newOIDCProvider(cfg OIDC) (*oidcProvider, error) {
 		return nil, fmt.Errorf("oidc provider: %w", err)
 	}
 	path := strings.TrimSuffix(u.Path, "/")
-	return &oidcProvider{cfg: cfg, storage: st, handler: http.StripPrefix(path, p), path: path}, nil
+	ui, err := url.Parse(cfg.UIURL)
+	if err != nil || ui.Host == "" {
+		return nil, fmt.Errorf("oidc: the Web UI's URL %q is not absolute", cfg.UIURL)
+	}
+	return &oidcProvider{cfg: cfg, storage: st, handler: http.StripPrefix(path, p), path: path,
+		uiOrigin: ui.Scheme + "://" + ui.Host}, nil
 }
 
 // oidcRoutes mounts the provider at the issuer's path, its sign-in page first.

@@ -35,7 +35,9 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, id, msg string) error {
 	).Replace(oidcLoginHTML)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	// form-action covers the redirects after the post too: the sign-in ends at the UI.
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+
+		s.oidc.uiOrigin+"; frame-ancestors 'none'")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	return c.Status(status).SendString(page)
 }
@@ -74,6 +76,9 @@ func (h *authHandlers) oidcLogin(c *fiber.Ctx) error {
 	}
 	if !s.oidc.storage.complete(id, u.ID, req.Username) {
 		return s.renderLogin(c, fiber.StatusBadRequest, "", msgExpired)
+	}
+	if err := s.oidc.setUICookie(c, u.ID, perms, s.Now()); err != nil {
+		return err
 	}
 	s.log.Info("ui sign-in", "user", u.ID, "comuni", len(perms))
 	return c.Redirect(s.oidc.cfg.Issuer+"/authorize/callback?id="+id, fiber.StatusFound)

@@ -2,8 +2,10 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
@@ -29,6 +31,9 @@ func uiPermissionsOf(c *fiber.Ctx) ([]string, bool) {
 // for the temporal-ui audience) or else an API access token (authenticate).
 func (s *Server) codecAuthenticate(c *fiber.Ctx) error {
 	tok, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if tok == "" && s.oidc != nil {
+		tok = c.Cookies(uiCookieName) // the UI's credentialed call over plain http (dev)
+	}
 	if s.oidc == nil || !s.oidc.issued(tok) {
 		return s.authenticate(c)
 	}
@@ -51,6 +56,34 @@ func (s *Server) codecAuthenticate(c *fiber.Ctx) error {
 	c.Locals(callerKey{}, caller{UserID: u.ID, LoA: passwordLoA})
 	c.Locals(uiPermissionsKey{}, claims.Permissions)
 	return c.Next()
+}
+
+// uiCookieName holds, for the codec endpoint only, a token like the UI's access token, set
+// by the sign-in page. ui-server 2.54.1 passes its access token to a codec endpoint only if
+// that is https (its JS checks the URL's prefix), so on `varco dev`'s plain loopback http the
+// UI's credentialed call (codec includeCredentials) brings this cookie instead: same host,
+// other port, same site. HttpOnly, SameSite=Strict, path /codec, the token's lifetime.
+const uiCookieName = "varco_ui"
+
+// setUICookie gives the browser the codec cookie of a completed sign-in.
+func (p *oidcProvider) setUICookie(c *fiber.Ctx, userID int64, perms []string, now time.Time) error {
+	exp := now.Add(p.cfg.TokenTTL)
+	claims := uiClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: p.cfg.Issuer, Subject: strconv.FormatInt(userID, 10), Audience: jwt.ClaimStrings{UIClientID},
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		Permissions: perms,
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	t.Header["kid"] = p.cfg.KeyID
+	tok, err := t.SignedString(p.cfg.Key)
+	if err != nil {
+		return fmt.Errorf("sign ui cookie: %w", err)
+	}
+	c.Cookie(&fiber.Cookie{Name: uiCookieName, Value: tok, Path: "/codec", HTTPOnly: true, Expires: exp,
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: strings.HasPrefix(p.cfg.Issuer, "https://")})
+	return nil
 }
 
 // issued tells whether tok claims to come from this provider (its key id in the header):

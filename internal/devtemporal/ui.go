@@ -68,7 +68,7 @@ func (o *Options) uiConfig(uiURL string) *uiconfig.Config {
 				CallbackURL: uiURL + "/auth/sso/callback",
 			}},
 		},
-		Codec:                     uiconfig.Codec{Endpoint: o.CodecEndpoint, PassAccessToken: o.CodecEndpoint != ""},
+		Codec:                     o.codecConfig(),
 		CORS:                      uiconfig.CORS{CookieInsecure: strings.HasPrefix(uiURL, "http://")},
 		DisableWriteActions:       true,
 		StartWorkflowDisabled:     true,
@@ -83,6 +83,18 @@ func (o *Options) uiConfig(uiURL string) *uiconfig.Config {
 		HideLogs:                  true,
 		DisableNewsFetch:          true,
 	}
+}
+
+// codecConfig: ui-server 2.54.1 passes its access token only to an https codec endpoint, and
+// with passAccessToken set and an http endpoint it does not call the codec at all (its JS
+// checks the URL's prefix). Over dev's plain http it sends Varco's sign-in cookie instead
+// (includeCredentials; see api.uiCookieName).
+func (o *Options) codecConfig() uiconfig.Codec {
+	if o.CodecEndpoint == "" {
+		return uiconfig.Codec{}
+	}
+	https := strings.HasPrefix(o.CodecEndpoint, "https://")
+	return uiconfig.Codec{Endpoint: o.CodecEndpoint, PassAccessToken: https, IncludeCredentials: true}
 }
 
 // checkDiscovery fetches the provider's discovery document once.
