@@ -97,8 +97,10 @@ func (s *Server) oidcRoutes() {
 	}
 	p, err := s.newOIDCProvider(*s.OIDC)
 	if err != nil {
-		// New cannot fail; cmd/varco validates the issuer before (config.Issuer).
-		panic(err)
+		// config.Validate checks the issuer and UI URLs; whatever is left is logged, and the
+		// Web UI, finding no provider, does not start (devtemporal.StartUI says why).
+		s.log.Error("no OpenID Provider for the Web UI", "error", err)
+		return
 	}
 	s.oidc = p
 	s.app.Get(p.path+"/login", s.oidcLoginPage)

@@ -166,6 +166,9 @@ func (c *Config) Validate() error {
 	if c.Namespace == "" {
 		errs = append(errs, errors.New("namespace: required"))
 	}
+	if u, err := url.Parse(c.TemporalUIURL); c.TemporalUIURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("temporal-ui-url: an absolute http(s) URL"))
+	}
 	if u, err := url.Parse(c.Issuer()); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path == "" {
 		errs = append(errs, errors.New("oidc-issuer: an http(s) URL with a path, e.g. https://varco.example.it/oidc"))
 	}
