@@ -55,12 +55,18 @@ func TestTokens(t *testing.T) {
 // an access token, even signed with the right key.
 func TestVerifyRefusesAudience(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
-	tk, err := NewTokens(key, 15*time.Minute, nil)
+	now := time.Unix(1_800_000_000, 0)
+	tk, err := NewTokens(key, 15*time.Minute, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": "varco", "sub": "42", "aud": "elsewhere",
-		"exp": time.Now().Add(time.Hour).Unix()}).SignedString(key)
+	claims := jwt.MapClaims{"iss": "varco", "sub": "42", "exp": now.Add(time.Hour).Unix()}
+	plain, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
+	if _, err := tk.Verify(plain); err != nil {
+		t.Fatalf("the same token without an audience is refused: %v", err)
+	}
+	claims["aud"] = "elsewhere"
+	other, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
 	if _, err := tk.Verify(other); err == nil {
 		t.Fatal("a token with an audience was accepted")
 	}
