@@ -60,6 +60,17 @@ func (h *authHandlers) token(c *fiber.Ctx) error {
 	if req.Username == "" || req.Password == "" || len(req.Username) > 128 || len(req.Password) > 1024 {
 		return fail(errcode.InvalidRequest, "username and password are required")
 	}
+	u, err := h.checkPassword(c, req)
+	if err != nil {
+		return err
+	}
+	return h.startSession(c, u)
+}
+
+// checkPassword is every password sign-in's check (the API's and the Web UI's): the user's
+// failure count is claimed before the password is verified, so parallel guesses cannot
+// exceed the lockout; any refusal is refuseLogin's one answer. The caller clears the count.
+func (h *authHandlers) checkPassword(c *fiber.Ctx, req tokenRequest) (*store.UserAuth, error) {
 	s := h.s
 	ctx := c.UserContext()
 	now := s.Now()
@@ -67,28 +78,28 @@ func (h *authHandlers) token(c *fiber.Ctx) error {
 	var failures int // the failure count this attempt has claimed, itself included
 	for tries, claimed := 0, false; !claimed; tries++ {
 		if tries == maxLoginAttemptClaims {
-			return refuseLogin(c, auth.LockoutBase)
+			return nil, refuseLogin(c, auth.LockoutBase)
 		}
 		var err error
 		u, err = store.GetUserAuthByUsername(ctx, s.DB, req.Username)
 		if errors.Is(err, store.ErrNotFound) {
-			return h.unknownUser(c, req, now)
+			return nil, h.unknownUser(c, req, now)
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		if wait := auth.LockedFor(u.FailedLogins, u.LastFailedLoginAt, now); wait > 0 {
-			return refuseLogin(c, wait)
+			return nil, refuseLogin(c, wait)
 		}
 		failures = auth.EffectiveFailures(u.FailedLogins, u.LastFailedLoginAt, now) + 1
 		if claimed, err = store.ClaimLoginAttempt(ctx, s.DB, u.ID, u.FailedLogins, failures, now); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ok, verr := auth.VerifyPassword(u.PasswordHash, req.Password)
 	if verr != nil || !ok || !u.Active {
-		return refuseLogin(c, auth.LockDelay(failures))
+		return nil, refuseLogin(c, auth.LockDelay(failures))
 	}
-	return h.startSession(c, u)
+	return u, nil
 }
 
 // unknownUser answers a sign-in for a username that does not exist exactly as for one that
@@ -163,11 +174,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="varco"`)
 		return fail(errcode.Unauthorized, "a bearer token is required")
 	}
-	verify := s.Tokens.Verify
-	if fromCookie, _ := c.Locals(browserSessionKey{}).(bool); fromCookie {
-		verify = s.Tokens.VerifyBrowser
-	}
-	claims, err := verify(tok)
+	claims, err := s.Tokens.Verify(tok)
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="varco", error="invalid_token"`)
 		return fail(errcode.Unauthorized, "the token is invalid or expired")

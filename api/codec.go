@@ -8,13 +8,17 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/workflows"
 )
 
 // The codec endpoint lets the Temporal Web UI show a workflow's decrypted inputs and results
-// to the people entitled to them: a signed-in TOP or ADMIN of the namespace's Comune. The UI
-// calls {endpoint}/decode with the namespace in X-Namespace and, with "include credentials",
-// the session cookie set by /api/v1/auth/session. Everyone else sees encrypted payloads.
+// to the people entitled to them. The UI calls {endpoint}/decode with the namespace in
+// X-Namespace and (codec passAccessToken, over https) the access token Varco's OpenID Provider
+// gave it, or (includeCredentials, plain http in dev) the same kind of token in a cookie:
+// it opens a namespace listed in the token's permissions, for a user still active and still
+// TOP of that Comune. An API access token (a TOP or ADMIN of the Comune) opens it too, for
+// scripts and the temporal CLI. Everyone else sees encrypted payloads.
 
 // roler tells a user's roles in a Comune (rbac.Authorizer).
 type roler interface {
@@ -23,11 +27,12 @@ type roler interface {
 
 func (s *Server) codecRoutes() {
 	g := s.app.Group("/codec", s.codecCORS)
-	g.Post("/decode", s.sessionCookie, s.authenticate, s.codecDecode)
-	g.Post("/encode", s.sessionCookie, s.authenticate, s.codecEncode)
+	g.Post("/decode", s.codecAuthenticate, s.codecDecode)
+	g.Post("/encode", s.codecAuthenticate, s.codecEncode)
 }
 
-// codecCORS admits the Web UI's origin, with credentials, and answers its preflights.
+// codecCORS admits the Web UI's origin, with credentials (the sign-in's codec cookie, see
+// uiCookieName), and answers its preflights.
 func (s *Server) codecCORS(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin != "" && origin == s.UIOrigin {
@@ -55,6 +60,12 @@ func (s *Server) codecAllowed(c *fiber.Ctx) error {
 		return fail(errcode.Forbidden, "roles are not available")
 	}
 	roles := r.Roles(callerOf(c).UserID, comune)
+	if perms, viaUI := uiPermissionsOf(c); viaUI {
+		if !slices.Contains(perms, temporalauth.Permission(workflows.Namespace(comune), temporalauth.RoleRead)) || !slices.Contains(roles, "TOP") {
+			return fail(errcode.Forbidden, "this Web UI session does not open "+comune+"'s payloads")
+		}
+		return nil
+	}
 	if !slices.Contains(roles, "TOP") && !slices.Contains(roles, "ADMIN") {
 		return fail(errcode.Forbidden, "only a TOP or ADMIN of "+comune+" may read its workflows' payloads")
 	}

@@ -59,6 +59,8 @@ type Deps struct {
 	SubjectKey []byte
 	// AuditSigner checks the audit's signed checkpoints: GET /api/v1/audit/verify needs it.
 	AuditSigner *auditlog.Signer
+	// OIDC makes Varco the Temporal Web UI's OpenID Provider; nil serves none.
+	OIDC *OIDC
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }
@@ -66,8 +68,9 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	app *fiber.App
-	log *slog.Logger
+	app  *fiber.App
+	log  *slog.Logger
+	oidc *oidcProvider
 }
 
 // New builds the Fiber app with every route registered.
@@ -103,9 +106,7 @@ func (s *Server) routes() {
 	v1.Post("/auth/token", authn.token)
 	v1.Post("/auth/refresh", authn.refresh)
 	v1.Post("/auth/logout", s.authenticate, authn.logout)
-	v1.Post("/auth/session", s.authenticate, s.startBrowserSession)
-	v1.Delete("/auth/session", s.endBrowserSession)
-	s.app.Get("/login", s.login)
+	s.oidcRoutes()
 	s.codecRoutes()
 	v1.Post("/anpr/:service", s.authenticate, s.query)
 	v1.Get("/requests/:id", s.authenticate, s.request)

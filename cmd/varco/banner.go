@@ -24,13 +24,13 @@ Varco dev is ready in %s (%s, data in %s)
 
   API              %s   (OpenAPI: %s/api/v1/openapi.json)
   Temporal Web UI  %s
-                   (sign in at %s/login to see your Comune's payloads decrypted)
-  Temporal gRPC    %s
+                   (sign in through Varco as demo-top, the TOP of H501: read-only, payloads decrypted)
+  Temporal gRPC    %s   (token required: go run ./cmd/varco temporal token)
   ANPR simulator   http://%s
 
   Demo users (Comune H501 Roma, Ente "Polizia Locale Demo"):
     demo-top (TOP)   demo-admin (ADMIN)   demo-operatore (AUTORIZZATO)
-`, took.Round(time.Millisecond), state, cfg.DataDir, api, api, ui, api, cfg.TemporalAddr, cfg.SimulatorAddr)
+`, took.Round(time.Millisecond), state, cfg.DataDir, api, api, ui, cfg.TemporalAddr, cfg.SimulatorAddr)
 	if cfg.DemoPassword == config.Defaults().DemoPassword {
 		fmt.Fprintf(os.Stdout, "    password: %q — for local use only (set VARCO_DEMO_PASSWORD before the first start)\n", cfg.DemoPassword)
 	} else {

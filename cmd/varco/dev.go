@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +59,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	printBanner(cfg, s.seeded, time.Since(start))
 	apiErr := make(chan error, 1)
 	go func() { apiErr <- s.api.Listen(cfg.APIAddr) }()
+	if err := s.startUI(ctx); err != nil {
+		return err
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -128,7 +132,7 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		DB: s.db, Temporal: s.client, Clients: s.manager, Authz: az, Tokens: k.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: k.subject, AuditSigner: k.signer,
-		Sealer: k.sealer,
+		Sealer: k.sealer, OIDC: oidcConfig(cfg, k),
 	})
 	return s, nil
 }
@@ -149,12 +153,26 @@ func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, co
 		SearchAttributes: workflows.SearchAttributeNames(),
 		CodecEndpoint:    "http://" + cfg.APIAddr + "/codec",
 		Logger:           log,
+		Auth:             &devtemporal.Auth{Keys: map[string]*ecdsa.PublicKey{k.temporal.KeyID(): k.temporal.Public()}},
+		UISignIn:         &devtemporal.SignIn{ProviderURL: cfg.Issuer(), ClientID: api.UIClientID, ClientSecret: cfg.UIClientSecret},
 	})
 	if err != nil {
 		return err
 	}
 	s.temporal = srv
 	s.client, err = dialTemporal(ctx, cfg, k, log)
+	return err
+}
+
+// startUI starts the Web UI once the API, its OpenID Provider, answers.
+func (s *stack) startUI(ctx context.Context) error {
+	var err error
+	for range 50 {
+		if err = s.temporal.StartUI(ctx); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	return err
 }
 

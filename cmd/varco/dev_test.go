@@ -20,6 +20,7 @@ import (
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -229,10 +230,7 @@ func assertStoredAudit(t *testing.T, db *store.DB, reqID string) {
 func assertWorkflow(t *testing.T, cfg config.Config, reqID string) {
 	t.Helper()
 	ctx := context.Background()
-	plain, err := client.Dial(client.Options{HostPort: cfg.TemporalAddr, Namespace: workflows.Namespace("H501"), Logger: nopLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := readerClient(t, cfg, workflows.Namespace("H501"))
 	defer plain.Close()
 	desc, err := plain.DescribeWorkflowExecution(ctx, reqID, "")
 	if err != nil {
@@ -390,6 +388,24 @@ func testConfigKeepDir(t *testing.T, old config.Config) config.Config {
 }
 
 // nsClient is the stack's client of a Comune's namespace.
+// readerClient reads ns with no codec, as the namespace's reader: the frontend refuses
+// callers without a token.
+func readerClient(t *testing.T, cfg config.Config, ns string) client.Client {
+	t.Helper()
+	if err := fillDevSecrets(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := loadTemporalKey(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := m.Mint("test-reader", []string{temporalauth.Permission(ns, temporalauth.RoleRead)}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dialAs(t, cfg, ns, tok)
+}
+
 func nsClient(t *testing.T, s *stack, comune string) client.Client {
 	t.Helper()
 	c, err := s.manager.Client(comune)

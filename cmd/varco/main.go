@@ -49,6 +49,7 @@ var commands = map[string]command{
 	"audit key":       plain(runAuditKey),
 	"audit anchor":    {flags: auditAnchorFlags},
 	"audit reconcile": {flags: auditReconcileFlags},
+	"temporal token":  {flags: temporalTokenFlags},
 	"user add": {flags: func(fs *flag.FlagSet) commandFunc {
 		f := &userFlags{}
 		f.register(fs)
@@ -79,6 +80,8 @@ installation operator:
   audit key        print the audit signing key's public key (<id>=<base64>), to keep before a rotation
   audit reconcile  [--day YYYY-MM-DD] [--calls FILE]   list the calls ANPR received (the simulator's log in
                    TEST, or FILE) that no audit record names
+  temporal token   [--permissions temporal-system:admin] [--ttl 1h]   print a token for Temporal's frontend
+                   (temporal CLI: --grpc-meta "authorization=Bearer <token>"), signed with temporal-jwt-key
 
 Every flag can also be set as VARCO_<FLAG> (e.g. VARCO_API_ADDR). 'varco <command> -h' lists them.
 `
@@ -96,7 +99,7 @@ func run(args []string, stderr io.Writer) error {
 		return nil
 	}
 	name, rest := args[0], args[1:]
-	if (name == "comune" || name == "user" || name == "audit") && len(rest) > 0 {
+	if (name == "comune" || name == "user" || name == "audit" || name == "temporal") && len(rest) > 0 {
 		name, rest = name+" "+rest[0], rest[1:]
 	}
 	cmd, ok := commands[name]

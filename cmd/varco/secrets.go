@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/temporalauth"
 )
 
 // devSecrets are generated once per data directory for `varco dev`, so a restart can still
@@ -21,6 +23,9 @@ type devSecrets struct {
 	SecretsKey string `json:"secretsKey"`
 	AuditKey   string `json:"auditKey"`
 	SealKey    string `json:"sealKey"`
+	// TemporalJWTKey is a PKCS#8 P-256 key, not 32 random bytes.
+	TemporalJWTKey string `json:"temporalJwtKey"`
+	UIClientSecret string `json:"uiClientSecret"`
 }
 
 // fillDevSecrets loads or creates <data-dir>/secrets.json and fills the unset keys of cfg.
@@ -47,17 +52,30 @@ func fillDevSecrets(cfg *config.Config) error {
 	setIfEmpty(&cfg.SecretsKey, s.SecretsKey)
 	setIfEmpty(&cfg.AuditKey, s.AuditKey)
 	setIfEmpty(&cfg.SealKey, s.SealKey)
+	setIfEmpty(&cfg.TemporalJWTKey, s.TemporalJWTKey)
+	setIfEmpty(&cfg.UIClientSecret, s.UIClientSecret)
 	return nil
 }
 
 func (s *devSecrets) complete() bool {
-	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != "" && s.SealKey != ""
+	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != "" && s.SealKey != "" &&
+		s.TemporalJWTKey != "" && s.UIClientSecret != ""
 }
 
 // generate fills the missing keys (a data dir from an older version may lack one) and saves.
 func (s *devSecrets) generate(dir, path string) error {
 	for _, k := range []*string{&s.CodecKey, &s.TokenKey, &s.SubjectKey, &s.SecretsKey, &s.AuditKey, &s.SealKey} {
 		setIfEmpty(k, randomKey())
+	}
+	// URL-safe: OAuth clients form-encode the secret in the Basic header, where a '+' of
+	// standard base64 is a trap for hand-written clients.
+	setIfEmpty(&s.UIClientSecret, strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(randomKey()), "="))
+	if s.TemporalJWTKey == "" {
+		k, err := temporalauth.GenerateKey()
+		if err != nil {
+			return err
+		}
+		s.TemporalJWTKey = k
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")
 	if err := os.MkdirAll(dir, 0o700); err != nil {

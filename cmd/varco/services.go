@@ -79,7 +79,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		DB: b.db, Temporal: b.client, Clients: m, Authz: b.az, Tokens: b.keys.tokens, Logger: log,
 		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: b.keys.subject, AuditSigner: b.keys.signer,
-		Sealer: b.keys.sealer,
+		Sealer: b.keys.sealer, OIDC: oidcConfig(cfg, b.keys),
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"net"
 	"net/http"
 	"strconv"
@@ -68,7 +69,7 @@ func splitBackends(t *testing.T, cfg config.Config) (*store.DB, *simulator.Simul
 	ctx, log := context.Background(), quietLogger()
 	host, port, _ := net.SplitHostPort(cfg.TemporalAddr)
 	p, _ := strconv.Atoi(port)
-	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log})
+	srv, err := devtemporal.Start(devtemporal.Options{IP: host, Port: p, Namespaces: []string{cfg.Namespace}, Logger: log, Auth: devAuth(t, cfg)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,12 @@ func waitReady(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("API never became ready")
+}
+
+// devAuth is the dev server's authorization: it trusts the configuration's temporal-jwt-key.
+func devAuth(t *testing.T, cfg config.Config) *devtemporal.Auth {
+	k := mustKeys(t, cfg).temporal
+	return &devtemporal.Auth{Keys: map[string]*ecdsa.PublicKey{k.KeyID(): k.Public()}}
 }
 
 func mustKeys(t *testing.T, cfg config.Config) keys {

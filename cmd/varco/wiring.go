@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/varco-anpr/varco/activities"
+	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/anpr"
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
@@ -26,6 +28,7 @@ import (
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
 )
@@ -39,6 +42,10 @@ type keys struct {
 	signer  *auditlog.Signer
 	sealer  *seal.Signer   // nil in a worker that holds only the public seal keys
 	seals   *seal.Verifier // the worker's check of every workflow input
+	// temporal signs this process's tokens for Temporal's frontend, the operator's and the
+	// Web UI's: the frontend trusts its public key and nothing else.
+	temporal    *temporalauth.Minter
+	temporalKey *ecdsa.PrivateKey // the same key, for the Web UI's OpenID Provider
 }
 
 func loadKeys(cfg config.Config) (keys, error) {
@@ -85,7 +92,51 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
-	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer, sealer: sealer, seals: seals}, nil
+	tkey, minter, err := loadTemporalKey(cfg)
+	if err != nil {
+		return keys{}, err
+	}
+	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer, sealer: sealer, seals: seals,
+		temporal: minter, temporalKey: tkey}, nil
+}
+
+// loadTemporalKey reads the key signing the tokens Temporal's frontend accepts.
+func loadTemporalKey(cfg config.Config) (*ecdsa.PrivateKey, *temporalauth.Minter, error) {
+	if cfg.TemporalJWTKey == "" {
+		return nil, nil, fmt.Errorf("temporal-jwt-key: required (set %s; varco dev generates one)", config.EnvName("temporal-jwt-key"))
+	}
+	k, err := temporalauth.ParsePrivateKey(cfg.TemporalJWTKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("temporal-jwt-key: %w", err)
+	}
+	m, err := temporalauth.NewMinter(k, cfg.TemporalJWTKID, cfg.Issuer())
+	if err != nil {
+		return nil, nil, fmt.Errorf("temporal-jwt-key: %w", err)
+	}
+	return k, m, nil
+}
+
+// oidcConfig is the Web UI's OpenID Provider, when a UI is configured and has a client
+// secret: otherwise Varco offers no UI sign-in.
+func oidcConfig(cfg config.Config, k keys) *api.OIDC {
+	ui := uiURL(cfg)
+	if ui == "" || cfg.UIClientSecret == "" {
+		return nil
+	}
+	return &api.OIDC{
+		Issuer: cfg.Issuer(), Key: k.temporalKey, KeyID: cfg.TemporalJWTKID,
+		ClientSecret: cfg.UIClientSecret, UIURL: ui, TokenTTL: cfg.TokenTTL,
+	}
+}
+
+// serviceTokenTTL is the lifetime of the tokens Varco's processes mint for themselves: short,
+// since nothing revokes them, and renewed by the headers provider well before it ends.
+const serviceTokenTTL = 10 * time.Minute
+
+// serviceSubject names this process to Temporal (the principal in its audit of calls).
+func serviceSubject() string {
+	h, _ := os.Hostname()
+	return "varco-service@" + h
 }
 
 // loadSealKeys reads the API's seal key (optional for a worker) and the public keys a worker
@@ -168,6 +219,9 @@ func clientOptions(cfg config.Config, k keys, log *slog.Logger) (client.Options,
 		Namespace:     cfg.Namespace,
 		DataConverter: dc,
 		Logger:        tlog.NewStructuredLogger(levelAtLeast(quiet, slog.LevelWarn)),
+		// Varco administers its Temporal: it registers each new Comune's namespace and its
+		// search attributes, which takes the cluster admin role.
+		HeadersProvider: temporalauth.NewHeadersProvider(k.temporal, serviceSubject(), []string{temporalauth.SystemAdmin}, serviceTokenTTL),
 	}, nil
 }
 

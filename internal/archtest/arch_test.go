@@ -38,6 +38,8 @@ func TestImportDirection(t *testing.T) {
 		{"internal/store", []string{"go.temporal.io/", "github.com/gofiber/", "github.com/casbin/"}},
 		{"internal/anpr", []string{"go.temporal.io/", "github.com/gofiber/", "github.com/uptrace/bun"}},
 		{"internal/simulator", []string{"go.temporal.io/", "github.com/gofiber/", "github.com/uptrace/bun"}},
+		// The API and the worker mint Temporal tokens with it; only the binary runs the server.
+		{"internal/temporalauth", []string{"go.temporal.io/", "github.com/gofiber/", "github.com/uptrace/bun"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

@@ -18,16 +18,6 @@ var ErrInvalidToken = errors.New("invalid or expired token")
 
 const issuer = "varco"
 
-// browserAudience marks a browser session token (VerifyBrowser): it opens the codec endpoint
-// for the Temporal Web UI and nothing else, so Verify refuses it.
-const browserAudience = "varco-ui-session"
-
-// BrowserSessionTTL is how long a Web UI session lasts: a working day, so a registry officer
-// browsing workflow histories is not sent back to sign in every 15 minutes. It only decodes
-// payloads, is checked against the user's roles at every call, and ends at once on sign-out
-// or suspension (token version), like any token.
-const BrowserSessionTTL = 8 * time.Hour
-
 // Tokens issues and verifies the API's short-lived access tokens: HS256 JWTs whose subject
 // is the user's internal id. They carry no name and no role: roles are looked up on every
 // request, so a changed grant applies at once. The "ver" claim is the user's token version at
@@ -77,11 +67,6 @@ func (t *Tokens) IssueVersioned(userID, version int64, loa string) (string, erro
 	return tok, err
 }
 
-// IssueBrowser signs a browser session token (see BrowserSessionTTL) and returns its expiry.
-func (t *Tokens) IssueBrowser(userID, version int64, loa string) (string, time.Time, error) {
-	return t.issue(userID, version, loa, BrowserSessionTTL, browserAudience)
-}
-
 func (t *Tokens) issue(userID, version int64, loa string, ttl time.Duration, audience string) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(ttl)
@@ -105,14 +90,9 @@ func (t *Tokens) issue(userID, version int64, loa string, ttl time.Duration, aud
 }
 
 // Verify checks an access token's signature, algorithm, issuer and expiry, and returns the
-// claims. A browser session token is refused.
+// claims. A token with an audience (meant for some other party) is refused.
 func (t *Tokens) Verify(token string) (Claims, error) {
 	return t.verify(token, "")
-}
-
-// VerifyBrowser is Verify for browser session tokens: it accepts only those.
-func (t *Tokens) VerifyBrowser(token string) (Claims, error) {
-	return t.verify(token, browserAudience)
 }
 
 func (t *Tokens) verify(token, audience string) (Claims, error) {
@@ -131,7 +111,7 @@ func (t *Tokens) verify(token, audience string) (Claims, error) {
 	}
 	mc, _ := parsed.Claims.(jwt.MapClaims)
 	if _, hasAud := mc["aud"]; hasAud && audience == "" {
-		return Claims{}, ErrInvalidToken // a browser session token is not an access token
+		return Claims{}, ErrInvalidToken // a token for another audience is not an access token
 	}
 	sub, _ := mc["sub"].(string)
 	id, err := strconv.ParseInt(sub, 10, 64)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,6 +44,10 @@ type Config struct {
 	SealKey        string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" secret:"true"`
 	SealKeyID      string        `flag:"seal-key-id" help:"id of the seal key, written in each seal"`
 	SealPublicKeys string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation"`
+	TemporalJWTKey string        `flag:"temporal-jwt-key" help:"base64 PKCS#8 ECDSA P-256 key signing the ES256 JWTs Temporal's frontend accepts: Varco's own processes, the operator's admin token and the Web UI's sign-in (its public key is served at <oidc-issuer>/keys)" secret:"true"`
+	TemporalJWTKID string        `flag:"temporal-jwt-key-id" help:"id (kid) of temporal-jwt-key, in each token's header and in the JWKS"`
+	OIDCIssuer     string        `flag:"oidc-issuer" help:"URL of Varco's OpenID Provider for the Temporal Web UI, as browsers reach it (default http://<api-addr>/oidc)"`
+	UIClientSecret string        `flag:"temporal-ui-client-secret" help:"OIDC client secret of the Temporal Web UI (client id temporal-ui)" secret:"true"`
 	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
 	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`
@@ -67,6 +72,7 @@ func Defaults() Config {
 		CodecKeyID:     "k1",
 		AuditKeyID:     "a1",
 		SealKeyID:      "s1",
+		TemporalJWTKID: "t1",
 		DemoPassword:   "demo",
 		RequestTimeout: 10 * time.Second,
 		TokenTTL:       15 * time.Minute,
@@ -160,7 +166,21 @@ func (c *Config) Validate() error {
 	if c.Namespace == "" {
 		errs = append(errs, errors.New("namespace: required"))
 	}
+	if u, err := url.Parse(c.TemporalUIURL); c.TemporalUIURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("temporal-ui-url: an absolute http(s) URL"))
+	}
+	if u, err := url.Parse(c.Issuer()); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path == "" {
+		errs = append(errs, errors.New("oidc-issuer: an http(s) URL with a path, e.g. https://varco.example.it/oidc"))
+	}
 	return errors.Join(errs...)
+}
+
+// Issuer is the OpenID Provider's issuer URL, without a trailing slash.
+func (c *Config) Issuer() string {
+	if c.OIDCIssuer != "" {
+		return strings.TrimSuffix(c.OIDCIssuer, "/")
+	}
+	return "http://" + c.APIAddr + "/oidc"
 }
 
 // Level is the slog level of LogLevel.

@@ -15,12 +15,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
-	uiconfig "github.com/temporalio/ui-server/v2/server/config"
-	uiopts "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -48,12 +47,15 @@ type Options struct {
 	Retention        time.Duration
 	CodecEndpoint    string // shown to the Web UI; "" for none
 	Logger           *slog.Logger
+	Auth             *Auth   // required: Temporal's authorizer and claim mapper are always on
+	UISignIn         *SignIn // the Web UI's OpenID Provider; required with a UIPort
 }
 
 // Server is a running embedded Temporal server and Web UI.
 type Server struct {
 	srv      temporal.Server
 	ui       *uiserver.Server
+	opts     Options
 	level    *slog.LevelVar
 	hostPort string
 	uiURL    string
@@ -71,7 +73,7 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(o.IP, 4)
+	ports, err := freePorts(o.IP, 6)
 	if err != nil {
 		return nil, err
 	}
@@ -81,16 +83,11 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build temporal server: %w", err)
 	}
-	s := &Server{srv: srv, level: level, hostPort: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
+	s := &Server{srv: srv, opts: o, level: level, hostPort: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
 	if o.UIPort != 0 {
-		s.ui = o.uiServer()
 		s.uiURL = "http://" + net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
-		go s.runUI(o.Logger)
 	}
 	if err := srv.Start(); err != nil {
-		if s.ui != nil {
-			s.ui.Stop()
-		}
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
 	return s, nil
@@ -112,7 +109,10 @@ func (o *Options) defaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return nil
+	if o.UIPort != 0 && o.UISignIn == nil {
+		return errors.New("devtemporal: the Web UI needs UISignIn: it never runs unauthenticated")
+	}
+	return o.Auth.validate()
 }
 
 // HostPort is the frontend address for SDK clients.
@@ -128,28 +128,6 @@ func (s *Server) Stop() {
 		s.ui.Stop()
 	}
 	_ = s.srv.Stop()
-}
-
-func (s *Server) runUI(log *slog.Logger) {
-	if err := s.ui.Start(); err != nil && !errors.Is(err, errUIStopped) {
-		log.Error("temporal web ui stopped", "error", err)
-	}
-}
-
-var errUIStopped = errors.New("http: Server closed")
-
-func (o *Options) uiServer() *uiserver.Server {
-	return uiserver.NewServer(uiopts.WithConfigProvider(&uiconfig.Config{
-		Host:                o.IP,
-		Port:                o.UIPort,
-		TemporalGRPCAddress: net.JoinHostPort(o.IP, strconv.Itoa(o.Port)),
-		EnableUI:            true,
-		DefaultNamespace:    o.Namespaces[0],
-		Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint, IncludeCredentials: o.CodecEndpoint != ""},
-		CORS:                uiconfig.CORS{CookieInsecure: true},
-		HideLogs:            true,
-		DisableNewsFetch:    true,
-	}))
 }
 
 func (o *Options) sqlConfig() (*config.SQL, error) {
@@ -211,16 +189,22 @@ func (o *Options) serverOptions(sqlCfg *config.SQL, ports []int, level *slog.Lev
 	host := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(o.IP, strconv.Itoa(p))) }
 	return []temporal.ServerOption{
 		temporal.WithConfig(conf),
-		temporal.ForServices(temporal.DefaultServices),
+		// The internal frontend serves the server's own worker service (Schedules, batch,
+		// system workflows) with internal claims, so the public frontend can refuse every
+		// caller without a token. It listens on a kernel-chosen loopback port like history and
+		// matching, which are no less powerful and no more exposed.
+		temporal.ForServices(append(slices.Clone(temporal.DefaultServices), string(primitives.InternalFrontendService))),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: host(o.Port),
-			primitives.HistoryService:  host(ports[0]),
-			primitives.MatchingService: host(ports[1]),
-			primitives.WorkerService:   host(ports[2]),
+			primitives.FrontendService:         host(o.Port),
+			primitives.InternalFrontendService: host(ports[4]),
+			primitives.HistoryService:          host(ports[0]),
+			primitives.MatchingService:         host(ports[1]),
+			primitives.WorkerService:           host(ports[2]),
 		}),
 		temporal.WithLogger(logger),
-		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
-		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return authorization.NewNoopClaimMapper() }),
+		temporal.WithAuthorizer(readerAuthorizer{next: authorization.NewDefaultAuthorizer()}),
+		temporal.WithClaimMapper(func(c *config.Config) authorization.ClaimMapper { return o.Auth.claimMapper(c, logger) }),
+		temporal.WithChainedFrontendGrpcInterceptors(filterNamespaces),
 		temporal.WithDynamicConfigClient(dynamicConfig()),
 	}
 }
@@ -278,11 +262,14 @@ func (o *Options) serverConfig(sqlCfg *config.SQL, ports []int) *config.Config {
 		"history":  svc(ports[0], 0),
 		"matching": svc(ports[1], 0),
 		"worker":   svc(ports[2], 0),
+		// Its presence also points the server's own clients (publicClient) at it.
+		"internal-frontend": svc(ports[4], ports[5]),
 	}
 	c.Archival.History.State = "disabled"
 	c.Archival.Visibility.State = "disabled"
 	c.NamespaceDefaults.Archival.History.State = "disabled"
 	c.NamespaceDefaults.Archival.Visibility.State = "disabled"
-	c.PublicClient.HostPort = front
+	// PublicClient stays empty: with an internal-frontend service the server's own clients
+	// resolve it through membership.
 	return &c
 }
