@@ -70,8 +70,10 @@ func Reconcile(ctx context.Context, db bun.IDB, day time.Time, calls []Call) (Re
 	for _, id := range own {
 		k := OperationKey(id)
 		if !seen[k] {
-			seen[k] = true // one entry per request, whatever its records (a C030 one too)
-			r.Unseen = append(r.Unseen, id) // (a call just past midnight is in the next day's list)
+			// One entry per request, whatever its records (a C030 one too); a call just past
+			// midnight is in the next day's list.
+			seen[k] = true
+			r.Unseen = append(r.Unseen, id)
 		}
 	}
 	return r, nil
