@@ -14,9 +14,10 @@ import (
 const (
 	tipoLegameFamiglia     = "3"
 	tipoLegameFamigliaAIRE = "5"
-	// tipoIndirizzoResidenza: the simulator only emits residence addresses. The full code
-	// table was not among the sources, so AIRE addresses use it too.
+	// tipoIndirizzoResidenza is an Italian residence address; tipoIndirizzoEstero an AIRE
+	// resident's address abroad ("residenza estera", 4, as ANPR answers it).
 	tipoIndirizzoResidenza = "1"
+	tipoIndirizzoEstero    = "4"
 	infoEsistenzaInVitaID  = "1003"
 	infoEsistenzaInVita    = "Verifica esistenza in vita"
 )
@@ -98,6 +99,7 @@ func residenze(p *Person) []residenza {
 	r := p.Residenza
 	out := residenza{TipoIndirizzo: tipoIndirizzoResidenza, DataDecorrenzaResidenza: date(r.Dal)}
 	if r.Estero != nil {
+		out.TipoIndirizzo = tipoIndirizzoEstero
 		out.LocalitaEstera = &localitaEstera{
 			IndirizzoEstero: &indirizzoEstero{
 				Localita: &localita{DescrizioneLocalita: r.Estero.Citta, DescrizioneStato: r.Estero.Nome, CodiceStato: r.Estero.Codice},

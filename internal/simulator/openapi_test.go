@@ -147,3 +147,17 @@ func TestRequestMatchesOpenAPI(t *testing.T) {
 		"datiNascita": map[string]any{"dataEvento": "2000-01-01", "luogoNascita": map[string]any{"comune": map[string]string{"codiceIstat": "058091"}}}}), &v)
 	checkKeys(t, set, "RichiestaE002", "request", v)
 }
+
+// TestAIREResidenceType: an AIRE resident's address abroad is tipoIndirizzo 4 (residenza
+// estera), as ANPR answers it; an Italian one is 1.
+func TestAIREResidenceType(t *testing.T) {
+	e := shared(t)
+	aire := findPerson(t, e, func(p *Person) bool { return p.AIRE() && alive(p) })
+	for id, want := range map[string]string{aire.IDANPR: "4", "AF41450AS": "1"} {
+		resp, b := e.call(t, e.defaultParts(svc(t, "C020"), body("C020", byID(id))))
+		r := okAnswer(t, resp, b)
+		if got := r.ListaSoggetti.DatiSoggetto[0].Residenza[0].TipoIndirizzo; got != want {
+			t.Errorf("%s: tipoIndirizzo %q, want %q", id, got, want)
+		}
+	}
+}
