@@ -76,7 +76,6 @@ type Activities struct {
 	Now clock.Clock
 
 	runInfo func(context.Context) (workflowRun, bool) // tests only: nil reads the activity's info
-	started time.Time                                 // tests only: the workflow start Authorize is given
 }
 
 // Sealer encrypts a value for a purpose (secretbox.Box).

@@ -76,6 +76,7 @@ func sealedFixture(t *testing.T) (workflows.QueryInput, *Activities) {
 // refused as unauthenticated before the grant is even read; only the claim store's failure
 // is an error, and a retryable one.
 func TestAuthorizeAuthenticates(t *testing.T) {
+	var started time.Time // the workflow start a case gives Authorize; zero: none
 	cases := []struct {
 		name    string
 		tweak   func(*workflows.QueryInput, *Activities)
@@ -102,10 +103,10 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 		// started in time: still authenticated (the start time is Temporal's, not the input's).
 		{"started in time, retried after the deadline", func(_ *workflows.QueryInput, a *Activities) {
 			a.Now = clock.Fixed(sealT0.Add(time.Minute))
-			a.started = sealT0.Add(time.Second)
+			started = sealT0.Add(time.Second)
 		}, true, ""},
-		{"started after the deadline (a late replay)", func(_ *workflows.QueryInput, a *Activities) {
-			a.started = sealT0.Add(time.Minute)
+		{"started after the deadline (a late replay)", func(*workflows.QueryInput, *Activities) {
+			started = sealT0.Add(time.Minute)
 		}, false, ""},
 		{"no verifier configured", func(_ *workflows.QueryInput, a *Activities) { a.Seals = nil }, false, ""},
 		{"outside an activity", func(_ *workflows.QueryInput, a *Activities) { a.runInfo = nil }, false, ""},
@@ -114,9 +115,10 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			in, a := sealedFixture(t)
+			started = time.Time{}
 			tc.tweak(&in, a)
 			authz := a.Authz.(*allowAll)
-			out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in, Started: a.started})
+			out, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in, Started: started})
 			if tc.errType != "" {
 				var ae *temporal.ApplicationError
 				if !errors.As(err, &ae) || ae.Type() != tc.errType || ae.NonRetryable() {

@@ -90,11 +90,9 @@ func (q *query) authorize(ctx workflow.Context) (AuthorizeOutput, error) {
 			MaximumAttempts: 3,
 		},
 	})
-	day := q.in.ReceivedAt
 	var out AuthorizeOutput
 	err := workflow.ExecuteLocalActivity(ctx, ActivityAuthorize, AuthorizeInput{
-		UserID: q.in.UserID, Comune: q.in.Comune, Service: q.in.Service, Day: day, Query: q.in,
-		Started: workflow.GetInfo(ctx).WorkflowStartTime,
+		Query: q.in, Started: workflow.GetInfo(ctx).WorkflowStartTime,
 	}).Get(ctx, &out)
 	return out, err
 }

@@ -117,14 +117,11 @@ type QueryResult struct {
 	Anomalie         []json.RawMessage `json:"anomalie,omitempty"`
 }
 
-// AuthorizeInput asks whether a user may query a service in a Comune on a day. Query is the
-// whole sealed input: Authorize checks its seal, namespace and workflow id before anything else.
+// AuthorizeInput asks whether the sealed request may run: Authorize checks its seal,
+// namespace and workflow id before anything else, then the user's grant for its service in
+// its Comune on the day it was received.
 type AuthorizeInput struct {
-	UserID  int64      `json:"userId"`
-	Comune  string     `json:"comune"`
-	Service string     `json:"service"`
-	Day     time.Time  `json:"day"`
-	Query   QueryInput `json:"query"`
+	Query QueryInput `json:"query"`
 	// Started is the workflow's start time, as Temporal recorded it: the seal must have been
 	// used before its deadline, however late a retried task runs.
 	Started time.Time `json:"started"`
