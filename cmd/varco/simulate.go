@@ -55,7 +55,7 @@ func (e *simulateExtra) apply(cfg *config.Config) {
 func simulatorConfig(cfg config.Config, log *slog.Logger) (simulator.Config, error) {
 	sc := simulator.Config{
 		PublicURL: simulatorURL(cfg), Seed: cfg.SimulatorSeed, Population: cfg.SimulatorSize, Logger: log,
-		AdminToken: cfg.SimAdminToken, DailyQuota: cfg.SimDailyQuota,
+		AdminToken: cfg.SimAdminToken, DailyQuota: cfg.SimDailyQuota, Sandbox: cfg.SimSandbox,
 	}
 	if cfg.SimFaults != "" {
 		b, err := os.ReadFile(cfg.SimFaults)

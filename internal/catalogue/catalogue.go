@@ -24,6 +24,10 @@ type Service struct {
 	// "residenza" for C008 ("generalita", the subject's declared identity, may come beside
 	// it); "" for the others.
 	VerificaBlock string
+	// Inferred is true when no official OpenAPI file or observed answer of this service is
+	// public: its path name and answer shape follow ANPR's pattern and the E002 superset
+	// (docs/simulator.md, "Inferred services"), and must be checked in collaudo before use.
+	Inferred bool
 }
 
 var services = map[string]Service{}
@@ -36,14 +40,21 @@ var verificaBlocks = map[string]string{
 	"C031": "generalita",
 }
 
+// inferred lists the services whose path or answer shape is not public (ANPR.md §1 marks
+// them "inf" or describes them by name only).
+var inferred = map[string]bool{
+	"C024": true, "C025": true, "C026": true, "C029": true, "C032": true, "C033": true, "C034": true,
+}
+
 func add(code, name, returns string, verification bool) {
 	services[code] = Service{Code: code, Name: code + "-" + name, Returns: returns, Verification: verification,
-		VerificaBlock: verificaBlocks[code]}
+		VerificaBlock: verificaBlocks[code], Inferred: inferred[code]}
 }
 
 func init() {
 	add("C001", "servizioNotifica", "generalità, residenza, infoSoggettoEnte, idANPR", false)
 	// Verifications: the caller declares data, ANPR answers S (all matches) or N.
+	add("C002", "servizioComunicazione", "generalità, residenza, esistenza in vita (infoSoggettoEnte)", false)
 	add("C003", "servizioVerificaDichGeneralita", "verifica delle generalità dichiarate (S/N)", true)
 	add("C004", "servizioVerificaDichDecesso", "verifica del decesso dichiarato (S/N)", true)
 	add("C005", "servizioVerificaDichMatrimonio", "verifica del matrimonio dichiarato (S/N)", true)
@@ -65,8 +76,15 @@ func init() {
 	add("C021", "servizioAccertamentoStatoFamiglia", "stato di famiglia: un soggetto per componente", false)
 	add("C022", "servizioAccertamentoStatoLibero", "stato civile (stato libero)", false)
 	add("C023", "servizioAccertamentoVedovanza", "vedovanza", false)
+	add("C024", "servizioAccertamentoPaternita", "paternità: generalità del padre", false)
+	add("C025", "servizioAccertamentoMaternita", "maternità: generalità della madre", false)
+	add("C026", "servizioAccertamentoUnioneCivile", "unione civile", false)
+	add("C029", "servizioAccertamentoDatiAnagrafici", "dati anagrafici: generalità, residenza, stato civile, cittadinanza, idANPR", false)
 	add("C030", "servizioAccertamentoIdUnicoNazionale", "identificativo unico nazionale (idANPR)", false)
 	add("C031", "servizioVerificaIdUnicoNazionale", "verifica della coerenza tra idANPR e dati anagrafici (S/N)", true)
+	add("C032", "servizioAccertamentoElettorale", "dati elettorali: iscrizione nelle liste del Comune di residenza", false)
+	add("C033", "servizioAccertamentoResidenzaSenzaDecesso", "generalità, residenza, idANPR, senza dati del decesso", false)
+	add("C034", "servizioAccertamentoGenitorialita", "genitorialità: i figli minorenni del soggetto", false)
 }
 
 // Lookup returns the service with the given code ("C020").

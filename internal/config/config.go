@@ -33,6 +33,7 @@ type Config struct {
 	SimAdminToken  string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" secret:"true"`
 	SimDailyQuota  int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)"`
 	SimFaults      string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start"`
+	SimSandbox     bool          `flag:"simulator-sandbox" help:"simulator explains malformed requests precisely and refuses unknown fields (the real gateway does neither)"`
 	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator"`
 	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" secret:"true"`
 	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`

@@ -26,6 +26,8 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 	switch svc.Code {
 	case "C001":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p), InfoSoggettoEnte: inVita(p, ref)}}
+	case "C002":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), InfoSoggettoEnte: inVita(p, ref)}}
 	case "C015":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Identificativi: ids(p)}}
 	case "C016":
@@ -38,7 +40,9 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 	case "C019":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), InfoSoggettoEnte: inVita(p, ref)}}
 	case "C020":
-		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p), DatiDecesso: decesso(p, ref)}}
+		// Real C020 answers carry infoSoggettoEnte too (ANPR.md §2.2): the esistenza in vita flag.
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p),
+			InfoSoggettoEnte: inVita(p, ref), DatiDecesso: decesso(p, ref)}}
 	case "C021":
 		return s.famiglia(p, ref)
 	case "C022":
@@ -46,6 +50,22 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 	case "C023":
 		// Not a widow(er): no vedovanza block, as ANPR omits what it does not hold.
 		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p), Vedovanza: s.vedovanza(p)}}
+	case "C024":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Paternita: s.genitoreOf(p, Maschio)}}
+	case "C025":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Maternita: s.genitoreOf(p, Femmina)}}
+	case "C026":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), StatoCivile: statoCivileOf(p), UnioneCivile: s.unioneCivileOf(p)}}
+	case "C029":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p),
+			StatoCivile: statoCivileOf(p), Cittadinanza: []cittadinanza{*cittadinanzaOf(p)}, DatiDecesso: decesso(p, ref)}}
+	case "C032":
+		return []datiSoggetto{{Generalita: fullGeneralita(p), ListaElettorale: elettorale(p, ref)}}
+	case "C033":
+		// C020 without the death data: the only difference ANPR.md §1 records.
+		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p)}}
+	case "C034":
+		return s.genitorialita(p, ref)
 	case "C030":
 		// The official C030 answer is the identifier alone: no generalità.
 		return []datiSoggetto{{Identificativi: ids(p)}}

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/codicefiscale"
 )
@@ -50,6 +52,13 @@ func badRequest(campo, testo string) *koError {
 	}}
 }
 
+// notEnabled is EN148 (E): the Ente is not enabled for the use case, or the use case does not
+// exist. ANPR's text ends with " : <casoUso>" (italia/anpr issues #5018, #4818).
+func notEnabled(casoUso string) anomalia {
+	return anomalia{CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "E", TestoErroreAnomalia: textNonAbilitato + " : " + casoUso,
+		CampoErroreAnomalia: "casoUso", ValoreErroreAnomalia: casoUso}
+}
+
 func notFound(testo string) *koError {
 	return &koError{http.StatusNotFound, anomalia{CodiceErroreAnomalia: "EN122", TipoErroreAnomalia: "E", TestoErroreAnomalia: testo}}
 }
@@ -80,7 +89,8 @@ func (s *Simulator) handleE002(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.checkVoucher(r, svc)
-	if err != nil {
+	var otherPurpose *purposeOfOtherService
+	if err != nil && !errors.As(err, &otherPurpose) {
 		s.invalidRequest(w, govwayID, svc.Code, err.Error())
 		return
 	}
@@ -90,6 +100,12 @@ func (s *Simulator) handleE002(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.checkModIHeaders(r, svc, v, body); err != nil {
 		s.invalidRequest(w, govwayID, svc.Code, err.Error())
+		return
+	}
+	if otherPurpose != nil {
+		s.log.Info("e002 KO", "govway_id", govwayID, "service", svc.Code, "code", "EN148", "reason", otherPurpose.Error())
+		a := encodeAnswer(http.StatusBadRequest, "application/problem+json", rispostaKO{s.nextOperazione(), []anomalia{notEnabled(svc.Code)}})
+		writeBytes(w, a.status, a.contentType, a.body)
 		return
 	}
 	key, replayable := s.replayKey(v.clientID, body)
@@ -121,6 +137,11 @@ func (s *Simulator) respond(govwayID string, svc catalogue.Service, body []byte)
 	switch {
 	case errors.As(err, &ko):
 		s.log.Info("e002 KO", "govway_id", govwayID, "service", svc.Code, "code", ko.a.CodiceErroreAnomalia)
+		if !s.cfg.Sandbox && ko.a.CodiceErroreAnomalia == codeGeneric {
+			// ANPR answers a malformed request with its generic text only: the precise
+			// reason is a sandbox courtesy (Config.Sandbox), not something to rely on.
+			ko.a.TestoErroreAnomalia = textGeneric
+		}
 		return encodeAnswer(ko.status, "application/problem+json", rispostaKO{s.nextOperazione(), []anomalia{ko.a}})
 	case err != nil:
 		s.log.Error("e002 failed", "govway_id", govwayID, "service", svc.Code, "err", err)
@@ -167,15 +188,31 @@ func writeBytes(w http.ResponseWriter, status int, contentType string, body []by
 	_, _ = w.Write(body)
 }
 
+// nextOperazione numbers ANPR's operations. Recent answers carry UUID-like identifiers;
+// Config.NumericOperations gives the older increasing numbers (above 2^31, ANPR.md §2.2), so
+// that a client can be tried against both.
 func (s *Simulator) nextOperazione() string {
-	return strconv.FormatUint(s.opSeq.Add(1), 10)
+	n := s.opSeq.Add(1)
+	if s.cfg.NumericOperations {
+		return strconv.FormatUint(n, 10)
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], s.opEpoch)
+	binary.BigEndian.PutUint64(b[8:], n)
+	b[6] = b[6]&0x0f | 0x40 // version 4 layout, as the observed identifiers show
+	b[8] = b[8]&0x3f | 0x80
+	return uuid.UUID(b).String()
 }
 
-// decodeRichiesta decodes a RichiestaE002 strictly: unknown fields and trailing data are
-// refused, so clients find typos here rather than in production.
-func decodeRichiesta(body []byte) (*richiestaE002, error) {
+// decodeRichiesta decodes a RichiestaE002. The real gateway tolerates fields it does not
+// know; in sandbox mode (Config.Sandbox) unknown fields are refused, so that a client finds its
+// typos here rather than wondering in collaudo why a field had no effect. Trailing data is
+// always refused.
+func decodeRichiesta(body []byte, strict bool) (*richiestaE002, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	var req richiestaE002
 	if err := dec.Decode(&req); err != nil {
 		return nil, fmt.Errorf("corpo non conforme a RichiestaE002: %w", err)
@@ -193,8 +230,8 @@ type query struct {
 }
 
 // validate applies ANPR's application checks in the order a client would fix them.
-func validate(svc catalogue.Service, body []byte) (*query, error) {
-	req, err := decodeRichiesta(body)
+func validate(svc catalogue.Service, body []byte, strict bool) (*query, error) {
+	req, err := decodeRichiesta(body, strict)
 	if err != nil {
 		return nil, badRequest("", err.Error())
 	}
@@ -212,9 +249,7 @@ func validate(svc catalogue.Service, body []byte) (*query, error) {
 		return nil, badRequest("datiRichiesta.casoUso", "campo casoUso obbligatorio")
 	}
 	if d.CasoUso != svc.Code {
-		return nil, &koError{http.StatusBadRequest, anomalia{CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "E",
-			// ANPR's text ends with " : <casoUso>" (italia/anpr issues #5018, #4818).
-			TestoErroreAnomalia: textNonAbilitato + " : " + d.CasoUso, CampoErroreAnomalia: "casoUso", ValoreErroreAnomalia: d.CasoUso}}
+		return nil, &koError{http.StatusBadRequest, notEnabled(d.CasoUso)}
 	}
 	ref, err := time.Parse(dateLayout, d.DataRiferimentoRichiesta)
 	if err != nil {
@@ -266,7 +301,7 @@ func (c *criteriRicerca) hasGeneralita() bool {
 
 // answer validates the request, finds the subject and builds the service's answer.
 func (s *Simulator) answer(svc catalogue.Service, body []byte) (*rispostaOK, error) {
-	q, err := validate(svc, body)
+	q, err := validate(svc, body, s.cfg.Sandbox)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // okAnswer decodes a 200 RispostaE002OK strictly (the test types mirror the OpenAPI names).
@@ -21,7 +23,9 @@ func okAnswer(t *testing.T, resp *http.Response, b []byte) rispostaOK {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := strconv.ParseUint(r.IDOperazioneANPR, 10, 64); err != nil || len(r.IDOperazioneANPR) > 30 {
+	_, notUUID := uuid.Parse(r.IDOperazioneANPR)
+	n, notNumber := strconv.ParseUint(r.IDOperazioneANPR, 10, 64)
+	if (notUUID != nil) == (notNumber != nil || n <= 1<<31) { // one of ANPR's two shapes
 		t.Errorf("idOperazioneANPR %q", r.IDOperazioneANPR)
 	}
 	return r
@@ -67,7 +71,7 @@ func TestE002Services(t *testing.T) {
 	}{
 		{"C001", func(t *testing.T, d datiSoggetto) {
 			need(t, d.Generalita != nil && len(d.Residenza) == 1 && d.Identificativi.IDANPR == id && len(d.InfoSoggettoEnte) == 1, d)
-			need(t, d.InfoSoggettoEnte[0] == infoSoggettoEnte{"1003", "Verifica esistenza in vita", "S"}, d)
+			need(t, d.InfoSoggettoEnte[0] == infoSoggettoEnte{ID: "1003", Chiave: "Verifica esistenza in vita", Valore: "S"}, d)
 		}},
 		{"C015", func(t *testing.T, d datiSoggetto) {
 			need(t, d.Generalita.Cognome == "SETTIMO" && d.Generalita.Nome == "SOGGETTO" && d.Identificativi != nil && d.Residenza == nil, d)
@@ -86,13 +90,31 @@ func TestE002Services(t *testing.T) {
 			need(t, d.Generalita.CodiceFiscale.CodFiscale == "STTSGT90A01H501J" && d.Identificativi.IDANPR == id, d)
 			r := d.Residenza[0]
 			need(t, r.Indirizzo.Comune.CodiceIstat == "058091" && r.Indirizzo.Comune.NomeComune == "ROMA" && r.Indirizzo.Toponimo.CodSpecie == "213", d)
-			need(t, d.InfoSoggettoEnte == nil && d.DatiDecesso == nil, d)
+			need(t, len(d.InfoSoggettoEnte) == 1 && d.InfoSoggettoEnte[0].ID == "1003" && d.InfoSoggettoEnte[0].Valore == "S" && d.DatiDecesso == nil, d)
 		}},
 		{"C021", func(t *testing.T, d datiSoggetto) {
 			need(t, d.LegameSoggetto != nil && d.LegameSoggetto.CodiceLegame == "1" && d.Identificativi.IDANPR == id, d)
 		}},
 		{"C030", func(t *testing.T, d datiSoggetto) {
 			need(t, d.Identificativi.IDANPR == id && d.Generalita == nil, d) // the identifier alone
+		}},
+		{"C002", func(t *testing.T, d datiSoggetto) {
+			need(t, d.Generalita != nil && len(d.Residenza) == 1 && len(d.InfoSoggettoEnte) == 1 && d.InfoSoggettoEnte[0].Valore == "S" && d.Identificativi == nil, d)
+		}},
+		{"C026", func(t *testing.T, d datiSoggetto) { // celibe: no union to show
+			need(t, d.StatoCivile.StatoCivile == "1" && d.UnioneCivile == nil && d.Residenza == nil, d)
+		}},
+		{"C029", func(t *testing.T, d datiSoggetto) {
+			need(t, d.Generalita != nil && len(d.Residenza) == 1 && d.Identificativi.IDANPR == id && d.StatoCivile != nil && len(d.Cittadinanza) == 1, d)
+		}},
+		{"C032", func(t *testing.T, d datiSoggetto) { // an adult Italian citizen living in Roma
+			need(t, d.ListaElettorale != nil && d.ListaElettorale.Iscritto == "S" && d.ListaElettorale.ComuneIscrizione.CodiceIstat == "058091", d)
+		}},
+		{"C033", func(t *testing.T, d datiSoggetto) {
+			need(t, len(d.Residenza) == 1 && d.Identificativi.IDANPR == id && d.DatiDecesso == nil && d.InfoSoggettoEnte == nil, d)
+		}},
+		{"C034", func(t *testing.T, d datiSoggetto) { // a single person: answered alone
+			need(t, d.Identificativi.IDANPR == id && d.LegameSoggetto == nil, d)
 		}},
 	}
 	for _, tt := range tests {
@@ -105,6 +127,9 @@ func TestE002Services(t *testing.T) {
 			r := okAnswer(t, resp, b)
 			if resp.Header.Get(headerTransactionID) == "" {
 				t.Error("no GovWay-Transaction-ID")
+			}
+			if _, err := uuid.Parse(r.IDOperazioneANPR); err != nil { // recent answers' shape
+				t.Errorf("idOperazioneANPR %q is not UUID-like", r.IDOperazioneANPR)
 			}
 			if len(r.ListaSoggetti.DatiSoggetto) != 1 || r.ListaAnomalie == nil || len(r.ListaAnomalie) != 0 {
 				t.Fatalf("answer %s", b)
@@ -268,7 +293,7 @@ func TestE002RequestValidation(t *testing.T) {
 }
 
 func TestIDOperazioneANPRIncreases(t *testing.T) {
-	e := shared(t)
+	e := newEnvWith(t, func(c *Config) { c.NumericOperations = true })
 	var last uint64
 	for i := 0; i < 3; i++ {
 		resp, b := e.call(t, e.defaultParts(svc(t, "C020"), body("C020", byID("AF41450AS"))))

@@ -39,8 +39,16 @@ func writeProblem(w http.ResponseWriter, p govwayProblem) {
 
 // invalidRequest answers a failed interoperability check. detail is the precise GovWay
 // reason; it never contains personal data (only header and claim names).
+// notConformDetail is the real gateway's only text for a refused request (italia/anpr#5066).
+const notConformDetail = "Received request is not conform to the required interoperability profile"
+
 func (s *Simulator) invalidRequest(w http.ResponseWriter, govwayID, service, detail string) {
 	s.log.Info("e002 refused by gateway", "govway_id", govwayID, "service", service, "reason", detail)
+	if !s.cfg.Sandbox {
+		// The real gateway keeps the reason to itself on purpose (italia/anpr#5289): only
+		// ANPR's support, given the govway_id, can read it. The log above is ours.
+		detail = notConformDetail
+	}
 	writeProblem(w, govwayProblem{
 		Type: invalidRequestType, Title: "InteroperabilityInvalidRequest",
 		Status: http.StatusBadRequest, Detail: detail, GovwayID: govwayID,

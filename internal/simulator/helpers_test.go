@@ -85,6 +85,8 @@ func newEnvWith(tb testing.TB, edit func(*Config)) *env {
 	cfg := Config{
 		PublicURL: srv.URL, Seed: 42, Population: 5000, Now: clock.now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// The tests read the precise reasons; TestRealGatewayTexts checks the real ones.
+		Sandbox: true,
 	}
 	if edit != nil {
 		edit(&cfg)

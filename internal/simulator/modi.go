@@ -110,9 +110,17 @@ func (s *Simulator) checkVoucherPurpose(v voucher, svc catalogue.Service) error 
 		return errors.New("Finalità (purposeId) indicata nel voucher non attiva per il client")
 	}
 	if p.service.Code != svc.Code {
-		return fmt.Errorf("Finalità (purposeId) del voucher non associata all'e-service %s", svc.Code)
+		return &purposeOfOtherService{svc.Code, p.service.Code}
 	}
 	return nil
+}
+
+// purposeOfOtherService is a voucher whose purpose belongs to another e-service. The gateway
+// lets it through; ANPR refuses it with EN148 (E) "Ente non abilitato" (ANPR.md §2.3).
+type purposeOfOtherService struct{ called, purposeOf string }
+
+func (e *purposeOfOtherService) Error() string {
+	return fmt.Sprintf("Finalità (purposeId) del voucher non associata all'e-service %s (è di %s)", e.called, e.purposeOf)
 }
 
 // checkModIJWS parses and verifies a ModI header JWS signed by the voucher's client.

@@ -59,10 +59,6 @@ func TestGatewayChecks(t *testing.T) {
 			p.purposeID = p.client.purposes["C015"]
 			p.assertion["purposeId"], p.te["purposeId"] = p.purposeID, p.purposeID
 		}, "Token contenente un claim 'aud' non valido"},
-		{"voucher purpose of another service", func(p *parts) {
-			p.voucher = forged(func(c jwt.MapClaims, _ map[string]any) { c["purposeId"] = p.client.purposes["C015"] })
-			p.te["purposeId"] = p.client.purposes["C015"]
-		}, "Finalità (purposeId) del voucher non associata all'e-service C020"},
 		{"voucher purpose unknown", func(p *parts) {
 			p.voucher = forged(func(c jwt.MapClaims, _ map[string]any) { c["purposeId"] = "gone" })
 		}, "Finalità (purposeId) indicata nel voucher non attiva"},
@@ -196,4 +192,20 @@ func TestVoucherExpiresWithClock(t *testing.T) {
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// A voucher whose purpose belongs to another e-service passes the gateway (its aud is the
+// called service's) and is refused by ANPR: EN148 (E), the text ending " : <casoUso>".
+func TestVoucherPurposeOfAnotherServiceIsEN148(t *testing.T) {
+	e := shared(t)
+	p := e.defaultParts(svc(t, "C020"), body("C020", byID("AF41450AS")))
+	p.voucher = func(_ testing.TB, e *env, p *parts, te string) string {
+		return mintVoucher(e, p, te, func(c jwt.MapClaims, _ map[string]any) { c["purposeId"] = p.client.purposes["C015"] })
+	}
+	p.te["purposeId"] = p.client.purposes["C015"]
+	resp, b := e.call(t, p)
+	a := koAnswer(t, resp, b, http.StatusBadRequest)
+	if a.CodiceErroreAnomalia != "EN148" || a.TipoErroreAnomalia != "E" || !strings.HasSuffix(a.TestoErroreAnomalia, " : C020") {
+		t.Fatalf("anomaly %+v, want EN148 (E) ending \" : C020\"", a)
+	}
 }

@@ -5,15 +5,17 @@
 // collaudo subjects. It is Varco's test environment for integrators and the back end of
 // Varco's own tests, so it is plain net/http, allocation-light and safe for concurrent use.
 //
-// Unlike the real gateway, whose 400s only say "not conform to the interoperability profile",
-// the simulator puts the precise GovWay reason into the problem's detail: that is what an
-// integrator would otherwise have to ask ANPR support for.
+// By default it answers as the real gateway does, whose 400s only say "not conform to the
+// required interoperability profile". In sandbox mode (Config.Sandbox) it puts the precise
+// GovWay reason into the problem's detail: what an integrator would otherwise have to ask
+// ANPR support for.
 package simulator
 
 import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,6 +53,14 @@ type Config struct {
 	// ReplayIdempotent answers a repeated idOperazioneClient of the same client with the
 	// earlier answer (ANPR's old semantics; replay.go).
 	ReplayIdempotent bool
+	// Sandbox makes the simulator kinder than ANPR, for developing a client: unknown request
+	// fields are refused and a malformed request's 999 anomaly says precisely what is wrong.
+	// Off, it behaves as the real gateway: unknown fields are ignored and the text is the
+	// generic "Operazione non effettuabile" (docs/simulator.md).
+	Sandbox bool
+	// NumericOperations numbers idOperazioneANPR as the older increasing integers instead of
+	// the UUID-like identifiers of recent answers.
+	NumericOperations bool
 }
 
 // Client is a PDND client registered with the simulator, as created in the PDND back office.
@@ -77,8 +87,9 @@ type Simulator struct {
 	kids     map[string]*Client // by Kid
 	purposes map[string]purpose // by purposeId
 
-	jtis  *jtiCache
-	opSeq atomic.Uint64 // last idOperazioneANPR
+	jtis    *jtiCache
+	opSeq   atomic.Uint64 // last idOperazioneANPR
+	opEpoch uint64        // random high half of the UUID-like idOperazioneANPR
 
 	quotas  *quotas
 	faultMu sync.Mutex                 // serialises writers of faults
@@ -158,6 +169,13 @@ func New(cfg Config) (*Simulator, error) {
 		s.services[svc.Name] = svc
 	}
 	s.opSeq.Store(firstOperazioneANPR)
+	// A fresh high half per process: two simulators (or one restarted) never hand out the
+	// same idOperazioneANPR, as ANPR never does.
+	var epoch [8]byte
+	if _, err := rand.Read(epoch[:]); err != nil {
+		return nil, fmt.Errorf("simulator: operation ids: %w", err)
+	}
+	s.opEpoch = binary.BigEndian.Uint64(epoch[:])
 	s.routes()
 	return s, nil
 }

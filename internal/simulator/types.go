@@ -73,6 +73,17 @@ type datiSoggetto struct {
 	Matrimonio       *matrimonio        `json:"matrimonio,omitempty"`
 	Vedovanza        *vedovanza         `json:"vedovanza,omitempty"`
 	Cittadinanza     []cittadinanza     `json:"cittadinanza,omitempty"`
+	Paternita        *genitore          `json:"paternita,omitempty"`
+	Maternita        *genitore          `json:"maternita,omitempty"`
+	UnioneCivile     *unioneCivile      `json:"unioneCivile,omitempty"`
+	ListaElettorale  *listaElettorale   `json:"listaElettorale,omitempty"`
+}
+
+// listaElettorale is the C032 block. Its shape is inferred (docs/simulator.md, "Inferred
+// services"): the E002 superset names the block, no public answer shows its fields.
+type listaElettorale struct {
+	Iscritto         string  `json:"iscritto"` // S or N
+	ComuneIscrizione *comune `json:"comuneIscrizione,omitempty"`
 }
 
 type generalita struct {
@@ -203,6 +214,9 @@ type infoSoggettoEnte struct {
 	ID     string `json:"id"`
 	Chiave string `json:"chiave"`
 	Valore string `json:"valore"`
+	// Dettaglio explains a verification's N ("Dato non corrispondente", as ANPR answers C003:
+	// italia/anpr#4661).
+	Dettaglio string `json:"dettaglio,omitempty"`
 }
 
 type datiEvento struct {

@@ -72,10 +72,11 @@ type verification struct {
 	check func(s *Simulator, v *verificaE002, p *Person, ref time.Time, m *matcher) error
 }
 
-// verifications by service code. The ids are the simulator's own (ANPR's are not public),
-// except 1003, which is the one ANPR uses for "esistenza in vita" (ANPR.md §2.2).
+// verifications by service code. Two ids and keys are ANPR's own: 1002 "Verifica generalita'"
+// for C003 (a real answer in italia/anpr#4661) and 1003 "Verifica esistenza in vita" (ANPR.md
+// §2.2). The others are invented (20xx, docs/simulator.md says so): ANPR's are not public.
 var verifications = map[string]verification{
-	"C003": {"generalita", "2003", "Verifica generalita", false, checkGeneralita},
+	"C003": {"generalita", "1002", "Verifica generalita'", false, checkGeneralita},
 	"C004": {"datiDecesso", "2004", "Verifica decesso", false, checkDecesso},
 	"C005": {"matrimonio", "2005", "Verifica matrimonio", true, checkMatrimonio},
 	"C006": {"cittadinanza", "2006", "Verifica cittadinanza", false, checkCittadinanza},
@@ -139,6 +140,9 @@ func presentBlocks(v *verificaE002) []string {
 	return out
 }
 
+// datoNonCorrispondente is ANPR's dettaglio of a verification answered N (italia/anpr#4661).
+const datoNonCorrispondente = "Dato non corrispondente"
+
 // verify answers a verification service for the subject found.
 func (s *Simulator) verify(svc catalogue.Service, q *query, p *Person) ([]datiSoggetto, error) {
 	spec := verifications[svc.Code]
@@ -157,11 +161,11 @@ func (s *Simulator) verify(svc catalogue.Service, q *query, p *Person) ([]datiSo
 	if spec.alive && p.DeceasedAt(q.refDate) {
 		m.fail()
 	}
-	valore := "S"
+	out := infoSoggettoEnte{ID: spec.id, Chiave: spec.chiave, Valore: "S"}
 	if !m.ok() {
-		valore = "N"
+		out.Valore, out.Dettaglio = "N", datoNonCorrispondente
 	}
-	return []datiSoggetto{{InfoSoggettoEnte: []infoSoggettoEnte{{ID: spec.id, Chiave: spec.chiave, Valore: valore}}}}, nil
+	return []datiSoggetto{{InfoSoggettoEnte: []infoSoggettoEnte{out}}}, nil
 }
 
 // declaredGeneralita compares declared generalità with person; nothing declared is a 400.

@@ -141,6 +141,10 @@ func TestVerificationServices(t *testing.T) {
 			if got.Valore != tt.want || got.ID != spec.id || got.Chiave != spec.chiave || !strings.HasPrefix(got.Chiave, "Verifica ") {
 				t.Fatalf("outcome %+v, want valore %s", got, tt.want)
 			}
+			// An N says why, in ANPR's words (italia/anpr#4661); an S says nothing more.
+			if wantDettaglio := map[string]string{"N": "Dato non corrispondente"}[tt.want]; got.Dettaglio != wantDettaglio {
+				t.Errorf("dettaglio %q, want %q", got.Dettaglio, wantDettaglio)
+			}
 		})
 	}
 }
