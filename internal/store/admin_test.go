@@ -205,8 +205,9 @@ func TestActiveTops(t *testing.T) {
 	})
 }
 
-// TestConsumeQuotaOneLimit: with one limited scope (the single-statement path), concurrent uses
-// are counted up to the limit and no further, and refused uses leave the count alone.
+// TestConsumeQuotaOneLimit: with one limited scope beside an unlimited one, concurrent uses
+// are counted up to the limit and no further, refused uses leave both counts alone, and the
+// unlimited scope counts the allowed uses.
 func TestConsumeQuotaOneLimit(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -231,13 +232,35 @@ func TestConsumeQuotaOneLimit(t *testing.T) {
 		if allowed.Load() != 4 {
 			t.Fatalf("%d uses allowed under a quota of 4", allowed.Load())
 		}
-		for scope, want := range map[string]int64{"convenzione:9": 4, "grant:9": 0} {
+		for scope, want := range map[string]int64{"convenzione:9": 4, "grant:9": 4} {
 			if n, err := store.QuotaUsed(ctx, db.DB, scope, day); err != nil || n != want {
 				t.Errorf("%s used %d (%v), want %d", scope, n, err, want)
 			}
 		}
 		if exceeded, err := store.ConsumeQuota(ctx, db.DB, day, []store.QuotaLimit{{Scope: "free", Limit: 0}}); err != nil || exceeded != "" {
 			t.Errorf("no limit: %q %v", exceeded, err)
+		}
+	})
+}
+
+// TestQuotaSetMidDayCountsTheWholeDay: three calls while the grant was unlimited, then a limit
+// of 3 set at noon: the fourth call of the day is refused. A limit is a number of calls a day,
+// whatever it was in the morning.
+func TestQuotaSetMidDayCountsTheWholeDay(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		day := time.Now()
+		for i := range 3 {
+			if exceeded, err := store.ConsumeQuota(ctx, db.DB, day, []store.QuotaLimit{{Scope: "grant:31", Limit: 0}}); err != nil || exceeded != "" {
+				t.Fatalf("unlimited call %d: %q %v", i, exceeded, err)
+			}
+		}
+		limited := []store.QuotaLimit{{Scope: "grant:31", Limit: 3}, {Scope: "convenzione:31", Limit: 0}}
+		if exceeded, err := store.ConsumeQuota(ctx, db.DB, day, limited); err != nil || exceeded != "grant:31" {
+			t.Fatalf("fourth call of the day under a limit of 3: exceeded %q, %v", exceeded, err)
+		}
+		if n, err := store.QuotaUsed(ctx, db.DB, "convenzione:31", day); err != nil || n != 0 {
+			t.Errorf("a refused call was counted on the convenzione: %d %v", n, err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -32,7 +33,7 @@ func PolicyVersion(ctx context.Context, db bun.IDB) (int64, error) {
 }
 
 // QuotaLimit is one daily quota to consume: Scope names the counter ("grant:7",
-// "convenzione:3"), Limit is the allowed number per day (0 = unlimited, not counted).
+// "convenzione:3"), Limit is the allowed number per day (0 = unlimited, but still counted).
 type QuotaLimit struct {
 	Scope string
 	Limit int
@@ -45,31 +46,30 @@ func ConvenzioneQuotaScope(id int64) string { return "convenzione:" + strconv.Fo
 // quotaDay is the counter key of a day: its Europe/Rome date.
 func quotaDay(day time.Time) string { return Day(day).Format(time.DateOnly) }
 
-// ConsumeQuota counts one use against every limited scope on the day, atomically: when any
-// counter would pass its limit, nothing is counted and exceeded names that scope. The upsert
-// is atomic in both databases, so replicas sharing the database agree on the count.
+// unlimited is the ceiling an unlimited scope is counted under: no day reaches it.
+const unlimited = math.MaxInt32
+
+// ConsumeQuota counts one use against every scope on the day, atomically: when any counter
+// would pass its limit, nothing is counted and exceeded names that scope. Unlimited scopes are
+// counted too, so that a limit set at noon applies to the whole day's calls, as the daily
+// quota an operator was told about says ("n calls a day"), not to the calls after noon. The
+// upsert is atomic in both databases, so replicas sharing the database agree on the count.
 func ConsumeQuota(ctx context.Context, db bun.IDB, day time.Time, limits []QuotaLimit) (exceeded string, err error) {
 	d := quotaDay(day)
-	var limited []QuotaLimit
-	for _, l := range limits {
-		if l.Limit > 0 {
-			limited = append(limited, l)
-		}
-	}
-	switch len(limited) {
+	switch len(limits) {
 	case 0:
 		return "", nil
 	case 1:
 		// One counter needs no transaction: a conditional upsert counts the use only while the
 		// count is under the limit, atomically, in one round trip.
-		ok, err := incrementQuotaUnder(ctx, db, limited[0], d)
+		ok, err := incrementQuotaUnder(ctx, db, limits[0], d)
 		if err != nil || ok {
 			return "", err
 		}
-		return limited[0].Scope, nil
+		return limits[0].Scope, nil
 	}
 	err = Tx(ctx, db, func(tx bun.Tx) error {
-		for _, l := range limited {
+		for _, l := range limits {
 			ok, err := incrementQuotaUnder(ctx, tx, l, d)
 			if err != nil {
 				return err
@@ -94,10 +94,14 @@ var errQuotaRollback = fmt.Errorf("store: quota exceeded")
 // reports whether it counted. When the count is at the limit the update's WHERE is false and
 // the statement returns no row (PostgreSQL and SQLite alike).
 func incrementQuotaUnder(ctx context.Context, db bun.IDB, l QuotaLimit, day string) (bool, error) {
+	limit := l.Limit
+	if limit <= 0 {
+		limit = unlimited
+	}
 	var n []int64
 	err := db.NewRaw(`INSERT INTO quota_counters (scope, day, count) VALUES (?, ?, 1)
 		ON CONFLICT (scope, day) DO UPDATE SET count = quota_counters.count + 1
-		WHERE quota_counters.count < ? RETURNING count`, l.Scope, day, l.Limit).Scan(ctx, &n)
+		WHERE quota_counters.count < ? RETURNING count`, l.Scope, day, limit).Scan(ctx, &n)
 	if err != nil {
 		return false, classify("consume quota", err)
 	}
