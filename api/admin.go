@@ -41,6 +41,7 @@ func (s *Server) adminRoutes(v1 fiber.Router) {
 	v1.Post(cm+"/users/:id/reset-credentials", a, s.resetCredentials)
 	v1.Post(cm+"/grants", a, s.createGrant)
 	v1.Delete(cm+"/grants/:id", a, s.deleteGrant)
+	v1.Delete(cm+"/anpr/pauses", a, s.clearANPRPauses)
 }
 
 // adminReq is one administrative request: who acts, in which Comune, and the event it records.

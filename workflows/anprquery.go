@@ -141,7 +141,7 @@ func callRetry() *temporal.RetryPolicy {
 		BackoffCoefficient: 2,
 		MaximumInterval:    2 * time.Second,
 		NonRetryableErrorTypes: []string{
-			errcode.SubjectNotFound, errcode.ANPRNotEnabled, errcode.ANPRInvalidRequest,
+			errcode.SubjectNotFound, errcode.SubjectAmbiguous, errcode.ANPRNotEnabled, errcode.ANPRInvalidRequest,
 			errcode.ANPRQuotaExhausted, errcode.ANPRProtocol, errcode.PDNDVoucherRefused,
 			errcode.InvalidRequest, errcode.UnknownComune, errcode.UnknownService,
 		},

@@ -59,6 +59,8 @@ func TestSearchByGeneralita(t *testing.T) {
 		code   string
 	}{
 		{"with the Comune of birth", map[string]string{"cognome": "SETTIMO", "nome": "SOGGETTO", "sesso": "M", "dataNascita": "1990-01-01", "codiceIstatComuneNascita": "058091"}, 200, ""},
+		{"two people share the generalità", map[string]string{"cognome": "ROSSI", "nome": "MARIO", "sesso": "M", "dataNascita": "1980-12-03"}, 422, "subject_ambiguous"},
+		{"the homonym born in Milano", map[string]string{"cognome": "ROSSI", "nome": "MARIO", "sesso": "M", "dataNascita": "1980-12-03", "codiceIstatComuneNascita": "015146"}, 200, ""},
 		{"nobody", map[string]string{"cognome": "NESSUNO", "nome": "MAI", "sesso": "F", "dataNascita": "1950-05-05"}, 404, "subject_not_found"},
 		{"no birth date", map[string]string{"cognome": "SETTIMO", "nome": "SOGGETTO", "sesso": "M"}, 400, "invalid_request"},
 		{"sex not M or F", map[string]string{"cognome": "SETTIMO", "nome": "SOGGETTO", "sesso": "X", "dataNascita": "1990-01-01"}, 400, "invalid_request"},

@@ -112,6 +112,9 @@ func classifyKO(status int, e anomalia) Kind {
 	switch {
 	case e.Codice == "EN122":
 		return KindNotFound
+	case e.Codice == "EN095" || e.Codice == "EN043":
+		// Several people match: the caller's criteria are too wide, not our configuration.
+		return KindAmbiguous
 	case e.Codice == "EN148" && e.Tipo == "E":
 		return KindNotEnabled
 	case status >= 500:

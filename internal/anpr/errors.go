@@ -12,6 +12,7 @@ type Kind string
 // The kinds of failure. Only KindUnavailable is worth retrying.
 const (
 	KindNotFound       Kind = "subject_not_found"    // EN122: subject not (or no longer) in ANPR
+	KindAmbiguous      Kind = "subject_ambiguous"    // EN095, EN043: the criteria match several people
 	KindNotEnabled     Kind = "anpr_not_enabled"     // EN148 E: consumer not enabled for the caso d'uso
 	KindInvalidRequest Kind = "anpr_invalid_request" // rejected locally or by ANPR for its content
 	KindQuotaExhausted Kind = "anpr_quota_exhausted" // 429 LimitExceeded: daily quota gone, stop until midnight

@@ -125,10 +125,11 @@ func (c *Client) notePause(ctx context.Context, service, key string, e *Error) {
 }
 
 // CachedPauses fronts a PauseStore shared by the replicas (the database) with this process's
-// memory, so a call does not cost a read of the shared store: a pause made or seen here is
-// answered from memory until it ends, and otherwise the shared store is read at most once per
-// key every Every. A pause set by another replica therefore stops this one's calls within
-// Every (each replica makes at most one more call meanwhile only if it calls in that window).
+// memory, so a call does not cost a read of the shared store: the shared store is read at most
+// once per key every Every, and a pause made here counts at once. A pause set by another
+// replica therefore stops this one's calls within Every, and a pause cleared in the shared
+// store (the TEST environment's reset) ends on every replica within Every too: the shared
+// store is the truth, this process's memory only spares reads.
 type CachedPauses struct {
 	shared PauseStore
 	every  time.Duration
@@ -156,7 +157,7 @@ func (c *CachedPauses) PausedUntil(ctx context.Context, key string) (time.Time, 
 	c.mu.Lock()
 	until, last := c.until[key], c.checked[key]
 	c.mu.Unlock()
-	if now.Before(until) || (!last.IsZero() && now.Sub(last) < c.every) {
+	if !last.IsZero() && now.Sub(last) < c.every {
 		return until, nil
 	}
 	shared, err := c.shared.PausedUntil(ctx, key)
@@ -166,10 +167,8 @@ func (c *CachedPauses) PausedUntil(ctx context.Context, key string) (time.Time, 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.checked[key] = now
-	if shared.After(c.until[key]) {
-		c.until[key] = shared
-	}
-	return c.until[key], nil
+	c.until[key] = shared
+	return shared, nil
 }
 
 // Pause records the pause here at once and in the shared store.

@@ -22,8 +22,10 @@ const (
 	UnsupportedMedia    = "unsupported_media_type"
 	IdempotencyConflict = "idempotency_conflict"
 	Conflict            = "conflict"
+	TestEnvironmentOnly = "test_environment_only"
 	LastTop             = "last_top"
 	SubjectNotFound     = "subject_not_found"
+	SubjectAmbiguous    = "subject_ambiguous"
 	ANPRUnavailable     = "anpr_unavailable"
 	ANPRQuotaExhausted  = "anpr_quota_exhausted"
 	ANPRNotEnabled      = "anpr_not_enabled"
@@ -57,8 +59,10 @@ var table = map[string]entry{
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	IdempotencyConflict: {http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request"},
 	Conflict:            {http.StatusConflict, "Already exists"},
+	TestEnvironmentOnly: {http.StatusConflict, "Only in the TEST environment"},
 	LastTop:             {http.StatusConflict, "A Comune must keep at least one active TOP"},
 	SubjectNotFound:     {http.StatusNotFound, "Subject not found in ANPR"},
+	SubjectAmbiguous:    {http.StatusUnprocessableEntity, "Several people match the criteria"},
 	ANPRUnavailable:     {http.StatusBadGateway, "ANPR unavailable"},
 	ANPRQuotaExhausted:  {http.StatusTooManyRequests, "ANPR daily quota exhausted"},
 	ANPRNotEnabled:      {http.StatusBadGateway, "ANPR refused: Ente not enabled for this service"},

@@ -370,7 +370,11 @@ func (s *Simulator) findByGeneralita(c *criteriRicerca) (*Person, bool, error) {
 			continue
 		}
 		if found != nil {
-			return nil, false, badRequest("criteriRicerca", "più soggetti corrispondono alle generalità: usare idANPR o codiceFiscale")
+			// ANPR's own code and text for a search that finds several people (EN095,
+			// italia/anpr#1234).
+			return nil, false, &koError{http.StatusBadRequest, anomalia{CodiceErroreAnomalia: "EN095", TipoErroreAnomalia: "E",
+				TestoErroreAnomalia: "La richiesta per dati di un soggetto ha individuato piu' cittadini: restringere i parametri della ricerca",
+				CampoErroreAnomalia: "criteriRicerca"}}
 		}
 		found = p
 	}

@@ -42,8 +42,34 @@ func newPopulation(seed int64, n int) (*Population, error) {
 		}
 		left -= size
 	}
+	if err := g.homonyms(); err != nil {
+		return nil, err
+	}
 	g.pop.famStart = append(g.pop.famStart, int32(len(g.pop.people)))
 	return g.pop, nil
+}
+
+// homonymBirthplaces are ROMA and MILANO: one homonym born in each.
+func homonymBirthplaces() []*Comune { return []*Comune{&comuni[0], &comuni[1]} }
+
+// homonyms adds two people who share cognome, nome, sex and birth date and differ only in
+// the Comune of birth, so that a search by generalità without the Comune finds both (ANPR's
+// EN095) and with it finds one. They come after the generated population, so they do not
+// change anyone else's identifiers.
+func (g *generator) homonyms() error {
+	for _, born := range homonymBirthplaces() {
+		p := Person{Cognome: "ROSSI", Nome: "MARIO", Sesso: Maschio, DataNascita: day(1980, 12, 3), ComuneNascita: born,
+			Cittadinanza: &italia, Legame: LegameIntestatario, StatoCivile: StatoCivileCelibe,
+			Residenza: Residenza{Comune: born, Specie: "VIA", CodSpecie: "213", Toponimo: "GARIBALDI", Civico: 3, Dal: day(2010, 3, 1)}}
+		if err := g.identify(&p); err != nil {
+			return err
+		}
+		g.startFamily()
+		if err := g.add(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (g *generator) startFamily() {

@@ -99,3 +99,19 @@ func TestRealGatewayTexts(t *testing.T) {
 		t.Errorf("status %d, problem %s, want detail %q", resp.StatusCode, out, notConformDetail)
 	}
 }
+
+// Two people share ROSSI MARIO's generalità: without the Comune of birth ANPR cannot tell them
+// apart (EN095); with it, it finds one.
+func TestHomonymsAreEN095(t *testing.T) {
+	e := shared(t)
+	gen := map[string]any{"cognome": "ROSSI", "nome": "MARIO", "sesso": "M", "datiNascita": map[string]any{"dataEvento": "1980-12-03"}}
+	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", gen)))
+	if a := koAnswer(t, resp, b, http.StatusBadRequest); a.CodiceErroreAnomalia != "EN095" || a.TipoErroreAnomalia != "E" {
+		t.Fatalf("anomaly %+v, want EN095", a)
+	}
+	gen["datiNascita"] = map[string]any{"dataEvento": "1980-12-03", "luogoNascita": map[string]any{"comune": map[string]any{"codiceIstat": "015146"}}}
+	resp, b = e.call(t, e.defaultParts(svc(t, "C030"), body("C030", gen)))
+	if d := okAnswer(t, resp, b).ListaSoggetti.DatiSoggetto; len(d) != 1 || d[0].Identificativi == nil {
+		t.Fatalf("with the Comune of birth: %s", b)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -25,6 +26,23 @@ func (p AnprPauses) PausedUntil(ctx context.Context, key string) (time.Time, err
 		return time.Time{}, nil
 	}
 	return until[0], nil
+}
+
+// ClearClient ends every pause of a PDND client (keys "<client id>/<purposeId>") and reports
+// how many there were. Only the TEST environment uses it: after the simulator's quota is
+// reset, its Comune may call again before midnight.
+func (p AnprPauses) ClearClient(ctx context.Context, clientID string) (int64, error) {
+	res, err := p.DB.NewRaw("DELETE FROM anpr_pauses WHERE pause_key LIKE ? ESCAPE '\\'", likePrefix(clientID+"/")).Exec(ctx)
+	if err != nil {
+		return 0, classify("clear anpr pauses", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// likePrefix is a LIKE pattern matching strings that start with s, its wildcards escaped.
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 }
 
 // Pause pauses key until until, never shortening a longer pause already stored (a late 429 of
