@@ -149,6 +149,8 @@ func adminRouteScopes(e *adminEnv) map[string]scopeCheck {
 			map[string]any{"role": "ADMIN", "userId": op, "enteId": e.ente}, 404, 403},
 		"DELETE /api/v1/admin/comuni/:comune/grants/:id": {"revoke on the grant in {comune}",
 			nil, 404, 403},
+		"DELETE /api/v1/admin/comuni/:comune/anpr/pauses": {"TOP of {comune} (admin:convenzioni write); TEST environment only",
+			nil, 404, 403},
 	}
 }
 
