@@ -7,7 +7,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// Per-service answers (ANPR.md §1 table). Each service returns only its blocks: data
+// Per-service answers (docs/anpr.md §1 table). Each service returns only its blocks: data
 // minimisation is the point of having one e-service per use case.
 
 // tipoLegame values seen in ANPR clients: 3 famiglia, 5 famiglia AIRE.

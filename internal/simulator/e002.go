@@ -22,7 +22,7 @@ const (
 	dateLayout            = "2006-01-02"
 )
 
-// Error texts of ANPR (ANPR.md §1, §2.3).
+// Error texts of ANPR (docs/anpr.md §1, §2.3).
 const (
 	textNonRegistrato = "Soggetto non registrato in ANPR"
 	textCancellato    = "Soggetto cancellato da ANPR"
@@ -132,7 +132,7 @@ func (s *Simulator) respond(govwayID string, svc catalogue.Service, body []byte)
 	}
 }
 
-// handleStatus answers the health check with a RispostaKO-shaped body (ANPR.md §1). The
+// handleStatus answers the health check with a RispostaKO-shaped body (docs/anpr.md §1). The
 // gateway's own faults hit it too: it crosses the same gateway.
 func (s *Simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 	govwayID := transactionID(w)

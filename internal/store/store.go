@@ -112,7 +112,7 @@ func sqliteDB(dsn string, rw bool) (*DB, error) {
 	}
 	// One connection: SQLite has one writer at a time, and queuing writers in the pool is
 	// what took the measured SQLITE_BUSY failures under 32 concurrent requests to zero
-	// (TEMPORAL.md, "SQLite locking"). Consequence: inside Tx, use the tx, never the DB, or
+	// (docs/temporal.md, "Pitfalls"). Consequence: inside Tx, use the tx, never the DB, or
 	// the second statement waits forever for the connection the tx holds.
 	if rw {
 		sqldb.SetMaxOpenConns(1)
