@@ -36,6 +36,7 @@ type Config struct {
 	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator" group:"simulator"`
 	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" group:"payload" secret:"true"`
 	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload" group:"payload"`
+	CodecRetired   string        `flag:"codec-retired-keys" help:"comma-separated <key id>=<base64 key> of earlier codec keys: they still decrypt the history they encrypted, the codec key alone encrypts" secret:"true" group:"payload"`
 	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" group:"http" secret:"true"`
 	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" group:"payload" secret:"true"`
 	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" group:"audit-signing" secret:"true"`
@@ -140,6 +141,14 @@ func (f fieldValue) String() string {
 	return fmt.Sprint(f.v.Interface())
 }
 func (f fieldValue) Set(s string) error { return set(f.v, s) }
+
+// Type names the value in -h (string, int, duration), as the flag package's own values do.
+func (f fieldValue) Type() string {
+	if f.v.Type() == reflect.TypeFor[time.Duration]() {
+		return "duration"
+	}
+	return f.v.Kind().String()
+}
 
 func set(v reflect.Value, s string) error {
 	switch v.Interface().(type) {
