@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build vet bench clean
+.PHONY: dev test test-clock build build-lean vet check bench clean
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -10,13 +10,32 @@ dev:
 build:
 	$(GO) build -o bin/varco ./cmd/varco
 
+# The production binary (what the Dockerfile ships): built with -tags lean it leaves out
+# `varco dev` and `varco simulate`, and with them the embedded Temporal server, its Web UI and
+# the simulator (docs/performance.md: size, start time, memory).
+build-lean:
+	$(GO) build -tags lean -trimpath -o bin/varco-lean ./cmd/varco
+
 # Temporal's checker: no non-deterministic call (time.Now, goroutines, map ranges…) in workflow
 # code. Run from the module proxy at a pinned version; it needs nothing in go.mod.
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
+# staticcheck, likewise from the module proxy at a pinned version (findings: docs/development.md).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+# The fast loop (docs/development.md): vet, the lean build, and every test but cmd/varco's
+# end-to-end ones, which start the embedded Temporal server. About a minute on a warm cache;
+# `make test` remains the bar before a merge.
+FASTPKGS = $(shell $(GO) list ./... | grep -v '/cmd/varco$$')
+check:
+	$(GO) vet $(FASTPKGS)
+	$(GO) build -tags lean -o /dev/null ./cmd/varco
+	$(GO) test -count=1 -short $(FASTPKGS)
 
 # Every test: unit, workflow, store (SQLite and PostgreSQL), and the end-to-end tests that
 # start the embedded Temporal server, the simulator and the HTTP API in-process. Then one pass

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
@@ -53,10 +54,8 @@ func (s StoreDirectory) DefaultWorkstation(ctx context.Context, enteID int64) (s
 	return e.DefaultWorkstation, nil
 }
 
-// Endpoints are where a Comune's PDND and ANPR calls go.
-type Endpoints struct {
-	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
-}
+// Endpoints are where a Comune's PDND and ANPR calls go (catalogue.Endpoints).
+type Endpoints = catalogue.Endpoints
 
 // StoreProfiles reads Comuni's ANPR profiles from the database. Comuni in the "simulator"
 // environment use the simulator's endpoints, wherever it listens today. Parsed profiles are
@@ -140,7 +139,7 @@ func (s *StoreProfiles) endpoints(c *store.Comune) (Endpoints, error) {
 	if c.Environment == store.EnvSimulator {
 		return s.Simulator, nil
 	}
-	own := Endpoints{c.TokenURL, c.AssertionAudience, c.ServiceBaseURL, c.AudienceBase}
+	own := Endpoints{TokenURL: c.TokenURL, AssertionAudience: c.AssertionAudience, ServiceBaseURL: c.ServiceBaseURL, AudienceBase: c.AudienceBase}
 	if own.TokenURL != "" && own.ServiceBaseURL != "" {
 		return own, nil
 	}
@@ -148,7 +147,7 @@ func (s *StoreProfiles) endpoints(c *store.Comune) (Endpoints, error) {
 	if err != nil {
 		return Endpoints{}, fmt.Errorf("comune %s: %w", c.Code, err)
 	}
-	return Endpoints(e), nil
+	return e, nil
 }
 
 // KeyPurpose binds a sealed private key to its Comune.

@@ -13,7 +13,7 @@ import (
 	"github.com/varco-anpr/varco/internal/store"
 )
 
-// tracingHeader is the header of PDND's tracing file (ANPR.md §6).
+// tracingHeader is the header of PDND's tracing file (docs/anpr.md §6).
 var tracingHeader = []string{"date", "purpose_id", "token_id", "status", "requests_count"}
 
 // auditTracing answers GET /api/v1/audit/tracing.csv?comune=&date=: the PDND tracing CSV of one

@@ -22,7 +22,7 @@ import (
 )
 
 // New returns a worker for the varco-anpr task queue. More pollers than the SDK default
-// trim the latency tail under concurrency (../shared/TEMPORAL.md).
+// trim the latency tail under concurrency (docs/temporal.md).
 func New(c client.Client, acts *activities.Activities) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{
 		MaxConcurrentWorkflowTaskPollers: 8,

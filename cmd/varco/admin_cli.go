@@ -22,6 +22,7 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
 )
@@ -90,14 +91,14 @@ func runComuneAdd(f *comuneFlags) commandFunc {
 		if !reBelfiore.MatchString(f.code) || !reIstat.MatchString(f.istat) || f.name == "" {
 			return errors.New("--code (e.g. H501), --istat (6 digits) and --name are required")
 		}
-		k, db, err := adminBackends(ctx, cfg)
+		box, db, err := adminBackends(ctx, cfg, true)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		c := &store.Comune{Code: f.code, IstatCode: f.istat, Name: f.name,
 			Environment: orDefault(f.env, store.EnvSimulator), OperatorMode: orDefault(f.mode, store.OperatorEndUser)}
-		if err := applyANPR(c, f, k, true); err != nil {
+		if err := applyANPR(c, f, box, true); err != nil {
 			return err
 		}
 		if err := store.CreateComune(ctx, db, c); err != nil {
@@ -113,7 +114,7 @@ func runComuneAdd(f *comuneFlags) commandFunc {
 
 func runComuneSetANPR(f *comuneFlags) commandFunc {
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		k, db, err := adminBackends(ctx, cfg)
+		box, db, err := adminBackends(ctx, cfg, true)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func runComuneSetANPR(f *comuneFlags) commandFunc {
 		if f.mode != "" {
 			c.OperatorMode = f.mode
 		}
-		if err := applyANPR(c, f, k, false); err != nil {
+		if err := applyANPR(c, f, box, false); err != nil {
 			return err
 		}
 		if err := store.UpdateComuneANPR(ctx, db, c); err != nil {
@@ -142,7 +143,7 @@ func runComuneSetANPR(f *comuneFlags) commandFunc {
 
 // applyANPR sets the PDND client, the sealed key and the purposes. In the simulator
 // environment whatever is missing is generated, so a new Comune can query at once.
-func applyANPR(c *store.Comune, f *comuneFlags, k keys, creating bool) error {
+func applyANPR(c *store.Comune, f *comuneFlags, box *secretbox.Box, creating bool) error {
 	if f.operatorID != "" {
 		c.OperatorID = f.operatorID
 	}
@@ -170,7 +171,7 @@ func applyANPR(c *store.Comune, f *comuneFlags, k keys, creating bool) error {
 		return err
 	}
 	if pemText != nil {
-		if c.PrivateKeyPEM, err = k.box.Seal(activities.KeyPurpose(c.Code), pemText); err != nil {
+		if c.PrivateKeyPEM, err = box.Seal(activities.KeyPurpose(c.Code), pemText); err != nil {
 			return err
 		}
 	}
@@ -226,7 +227,7 @@ func runUserAdd(f *userFlags) commandFunc {
 		if f.role != store.RoleTop && f.ente == 0 {
 			return errors.New("--ente is required for ADMIN and AUTORIZZATO")
 		}
-		_, db, err := adminBackends(ctx, cfg)
+		_, db, err := adminBackends(ctx, cfg, false)
 		if err != nil {
 			return err
 		}
@@ -281,20 +282,24 @@ func runComuneList(ctx context.Context, cfg config.Config, log *slog.Logger) err
 	return nil
 }
 
-// adminBackends opens the database (migrated) and the keys the admin commands need.
-func adminBackends(ctx context.Context, cfg config.Config) (keys, *store.DB, error) {
+// adminBackends opens the database (migrated) and, for the commands that seal PDND keys, the
+// secrets key. Without a database URL it works on the local installation of varco dev, with
+// the secrets it generated (or generates) in the data directory.
+func adminBackends(ctx context.Context, cfg config.Config, needBox bool) (*secretbox.Box, *store.DB, error) {
 	if cfg.DatabaseURL == "" {
-		// the local SQLite installation of `varco dev`: use (or create) its secrets
 		if err := fillDevSecrets(&cfg); err != nil {
-			return keys{}, nil, err
+			return nil, nil, err
 		}
 	}
-	k, err := loadKeys(cfg)
-	if err != nil {
-		return keys{}, nil, err
+	var box *secretbox.Box
+	if needBox {
+		var err error
+		if box, err = requireBox(cfg); err != nil {
+			return nil, nil, err
+		}
 	}
 	db, err := openStore(ctx, cfg, true)
-	return k, db, err
+	return box, db, err
 }
 
 func splitServices(s string) []string {

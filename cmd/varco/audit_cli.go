@@ -24,38 +24,70 @@ var stdout io.Writer = os.Stdout
 // errChainBroken makes `varco audit verify` exit non-zero.
 var errChainBroken = errors.New("the audit chain is broken")
 
-// auditBackends opens the keys and the database of the audit commands and lists the Comuni
-// to work on: the one named, or every Comune.
-func auditBackends(ctx context.Context, cfg config.Config, comune string) (keys, *store.DB, []string, error) {
-	k, db, err := adminBackends(ctx, cfg)
-	if err != nil {
-		return keys{}, nil, nil, err
-	}
+// auditComuni lists the Comuni to work on: the one named, or every Comune.
+func auditComuni(ctx context.Context, db *store.DB, comune string) ([]string, error) {
 	if comune != "" {
-		return k, db, []string{comune}, nil
+		return []string{comune}, nil
 	}
-	comuni, err := comuneCodes(ctx, db)
+	return comuneCodes(ctx, db)
+}
+
+// auditSigner is the audit signing key (and its retired public keys) of the configuration, or
+// of the local installation of varco dev when no database URL is set.
+func auditSigner(cfg config.Config) (*auditlog.Signer, error) {
+	if cfg.DatabaseURL == "" {
+		if err := fillDevSecrets(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return loadAuditSigner(cfg)
+}
+
+// auditVerifier holds the audit's public keys only: -audit-public-keys, or, on the local
+// installation of varco dev, its own key's public half (read, never generated: verify writes
+// nothing).
+func auditVerifier(cfg config.Config) (*auditlog.Signer, error) {
+	if cfg.AuditPublic == "" && cfg.DatabaseURL == "" {
+		s, err := readDevSecrets(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("audit-public-keys: required (set %s): %w", config.EnvName("audit-public-keys"), err)
+		}
+		cfg.AuditKey = s.AuditKey
+		signer, err := loadAuditSigner(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return auditlog.NewVerifier(signer.PublicKeySpec())
+	}
+	v, err := auditlog.NewVerifier(cfg.AuditPublic)
 	if err != nil {
-		_ = db.Close()
-		return keys{}, nil, nil, err
+		return nil, fmt.Errorf("audit-public-keys: %w", err)
 	}
-	return k, db, comuni, nil
+	return v, nil
 }
 
 // auditVerifyFlags: `varco audit verify [-comune H501]` walks each Comune's hash chain and
 // checkpoints and reports the first broken link.
 func auditVerifyFlags(fs *flag.FlagSet) commandFunc {
 	comune := fs.String("comune", "", "verify one Comune (default: every Comune)")
-	anchors := fs.String("anchors", "", "file of anchors printed by `varco audit anchor`, kept outside the database, to check too")
+	anchors := fs.String("anchors", "", "`FILE` of anchors printed by varco audit anchor, kept outside the database, to check too")
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		k, db, comuni, err := auditBackends(ctx, cfg, *comune)
+		verifier, err := auditVerifier(cfg)
 		if err != nil {
 			return err
 		}
+		db, err := store.OpenReadOnly(ctx, cfg.Database())
+		if err != nil {
+			return fmt.Errorf("open database: %w", err)
+		}
 		defer db.Close()
+		comuni, err := auditComuni(ctx, db, *comune)
+		if err != nil {
+			return err
+		}
 		broken := false
 		for _, c := range comuni {
-			rep, err := auditlog.Verify(ctx, db, c, k.signer)
+			rep, err := auditlog.Verify(ctx, db, c, verifier)
 			if err != nil {
 				return fmt.Errorf("verify %s: %w", c, err)
 			}
@@ -67,7 +99,7 @@ func auditVerifyFlags(fs *flag.FlagSet) commandFunc {
 			fmt.Fprintf(stdout, "%s  BROKEN  at seq %d (request %s): %s — %s\n", c, rep.Break.Seq, rep.Break.RequestID, rep.Break.Problem, rep.Break.Detail)
 		}
 		if *anchors != "" {
-			ok, err := checkAnchorFile(ctx, db.DB, k.signer, *anchors, *comune)
+			ok, err := checkAnchorFile(ctx, db.DB, verifier, *anchors, *comune)
 			if err != nil {
 				return err
 			}
@@ -117,14 +149,22 @@ func checkAnchorFile(ctx context.Context, db bun.IDB, signer *auditlog.Signer, p
 func auditAnchorFlags(fs *flag.FlagSet) commandFunc {
 	comune := fs.String("comune", "", "anchor one Comune (default: every Comune)")
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		k, db, comuni, err := auditBackends(ctx, cfg, *comune)
+		signer, err := auditSigner(cfg)
+		if err != nil {
+			return err
+		}
+		db, err := openStore(ctx, cfg, true)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		comuni, err := auditComuni(ctx, db, *comune)
+		if err != nil {
+			return err
+		}
 		enc := json.NewEncoder(stdout)
 		for _, c := range comuni {
-			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, k.signer, clock.System())
+			a, ok, err := auditlog.AnchorHead(ctx, db.DB, c, signer, clock.System())
 			if err != nil {
 				return fmt.Errorf("anchor %s: %w", c, err)
 			}
@@ -143,15 +183,10 @@ func auditAnchorFlags(fs *flag.FlagSet) commandFunc {
 // "<key id>=<base64>". Before rotating (a new VARCO_AUDIT_KEY and VARCO_AUDIT_KEY_ID), add this
 // line to VARCO_AUDIT_RETIRED_KEYS so the checkpoints signed so far keep verifying.
 func runAuditKey(_ context.Context, cfg config.Config, _ *slog.Logger) error {
-	if cfg.DatabaseURL == "" {
-		if err := fillDevSecrets(&cfg); err != nil {
-			return err
-		}
-	}
-	k, err := loadKeys(cfg)
+	signer, err := auditSigner(cfg)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, k.signer.PublicKeySpec())
+	_, err = fmt.Fprintln(stdout, signer.PublicKeySpec())
 	return err
 }

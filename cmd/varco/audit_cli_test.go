@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +60,7 @@ func TestAuditVerifyCLI(t *testing.T) {
 
 // TestAuditKeyRotationCLI: the operator prints the audit key with `varco audit key`, rotates
 // to a new key, and `varco audit verify` accepts the old checkpoints only when that printed
-// line is kept in -audit-retired-keys.
+// line is among the auditor's -audit-public-keys.
 func TestAuditKeyRotationCLI(t *testing.T) {
 	cfg, s, _ := auditEnv(t, "AF41450AS")
 
@@ -84,19 +82,21 @@ func TestAuditKeyRotationCLI(t *testing.T) {
 		t.Fatalf("checkpoint: %v %v", cp, err)
 	}
 
-	rotated := append(slices.Clone(base), "-audit-key", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), "-audit-key-id", "a2")
-	verify := func(extra ...string) error {
+	// The auditor holds public keys only: the new key's, then the new and the old one.
+	next, err := auditlog.NewSigner(bytes.Repeat([]byte{7}, 32), "a2")
+	mustOK(t, err)
+	verify := func(public string) error {
 		out.Reset()
-		return run(append(append([]string{"audit", "verify", "-comune", "H501"}, rotated...), extra...), io.Discard)
+		return run(append([]string{"audit", "verify", "-comune", "H501", "-audit-public-keys", public}, base...), io.Discard)
 	}
-	if err := verify(); !errors.Is(err, errChainBroken) || !strings.Contains(out.String(), "bad_checkpoint_signature") {
+	if err := verify(next.PublicKeySpec()); !errors.Is(err, errChainBroken) || !strings.Contains(out.String(), "bad_checkpoint_signature") {
 		t.Fatalf("old checkpoint without the retired key: %v, %q", err, out.String())
 	}
-	if err := verify("-audit-retired-keys", spec); err != nil {
+	if err := verify(next.PublicKeySpec() + "," + spec); err != nil {
 		t.Fatalf("old checkpoint with the retired key kept: %v, %q", err, out.String())
 	}
-	if err := verify("-audit-retired-keys", "a1=junk"); err == nil || errors.Is(err, errChainBroken) {
-		t.Fatalf("a malformed retired key must stop the command before verifying, got %v", err)
+	if err := verify("a1=junk"); err == nil || errors.Is(err, errChainBroken) {
+		t.Fatalf("a malformed public key must stop the command before verifying, got %v", err)
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/config"
-	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -59,7 +58,7 @@ func auditReconcileFlags(fs *flag.FlagSet) commandFunc {
 
 // receivedCalls reads the calls from the file, or from the simulator's log.
 func receivedCalls(ctx context.Context, cfg config.Config, file string, day time.Time) ([]auditlog.Call, error) {
-	var got simulator.ReceivedCalls
+	var got receivedCallsJSON
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -71,14 +70,15 @@ func receivedCalls(ctx context.Context, cfg config.Config, file string, day time
 	} else if err := fetchSimulatorCalls(ctx, cfg, day, &got); err != nil {
 		return nil, err
 	}
-	out := make([]auditlog.Call, len(got.Calls))
-	for i, c := range got.Calls {
-		out[i] = auditlog.Call(c)
-	}
-	return out, nil
+	return got.Calls, nil
 }
 
-func fetchSimulatorCalls(ctx context.Context, cfg config.Config, day time.Time, into *simulator.ReceivedCalls) error {
+// receivedCallsJSON is the simulator's GET /admin/calls answer and the -calls file's form.
+type receivedCallsJSON struct {
+	Calls []auditlog.Call `json:"calls"`
+}
+
+func fetchSimulatorCalls(ctx context.Context, cfg config.Config, day time.Time, into *receivedCallsJSON) error {
 	url := simulatorURL(cfg) + "/admin/calls?day=" + day.Format(time.DateOnly)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build !lean
+
 package main
 
 import (
@@ -12,9 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/api"
 	"github.com/varco-anpr/varco/internal/config"
@@ -23,27 +22,19 @@ import (
 	"github.com/varco-anpr/varco/internal/seed"
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
-	"github.com/varco-anpr/varco/rbac"
-	"github.com/varco-anpr/varco/workers"
 	"github.com/varco-anpr/varco/workflows"
 )
 
-// stack is everything `varco dev` runs, stopped in reverse order of start.
+// stack is everything `varco dev` runs: the system (assembled as in production, all parts in
+// one process) and the embedded parts around it.
 type stack struct {
-	db       *store.DB
-	sim      *http.Server
-	temporal *devtemporal.Server
-	client   client.Client
-	manager  *workers.Manager
-	api      *api.Server
-	seeded   bool
+	*system
+	sim       *http.Server
+	simulator *simulator.Simulator
+	temporal  *devtemporal.Server
+	seeded    bool
 	// simEndpoints are the simulator's PDND and ANPR endpoints.
 	simEndpoints activities.Endpoints
-	keys         keys
-	simulator    *simulator.Simulator
-	stopWatch    context.CancelFunc
-	stopFollow   context.CancelFunc
-	system       worker.Worker
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -71,73 +62,46 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 }
 
+// startDev opens the system (migrating its SQLite database), seeds the demo, starts the
+// simulator and the embedded Temporal server, then starts every part of the system on it.
 func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stack, err error) {
-	k, err := loadKeys(cfg)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkPorts(cfg.APIAddr, cfg.SimulatorAddr); err != nil {
 		return nil, err
 	}
-	s = &stack{keys: k}
+	sys, err := openSystem(ctx, cfg, true, log)
+	if err != nil {
+		return nil, err
+	}
+	s = &stack{system: sys, simEndpoints: simulatorEndpoints(cfg)}
 	defer func() {
 		if err != nil {
 			s.stop(log)
 		}
 	}()
-	if s.db, err = openStore(ctx, cfg, true); err != nil {
-		return s, err
-	}
-	az, err := rbac.New(ctx, s.db)
-	if err != nil {
-		return s, fmt.Errorf("load policy: %w", err)
-	}
-	if s.seeded, err = seed.Demo(ctx, s.db, az, seed.DemoOptions{Password: cfg.DemoPassword, SealKey: sealer(k.box)}); err != nil {
+	if s.seeded, err = seed.Demo(ctx, s.db, s.az, seed.DemoOptions{Password: cfg.DemoPassword, SealKey: sealer(s.keys.box)}); err != nil {
 		return s, fmt.Errorf("seed demo: %w", err)
 	}
 	if s.seeded {
-		if err := az.Reload(ctx); err != nil {
+		if err := s.az.Reload(ctx); err != nil {
 			return s, err
 		}
 	}
-	s.stopWatch = watchPolicy(az, log)
-	sim, err := startSimulator(ctx, cfg, s.db, k.box, log)
+	sim, err := startSimulator(ctx, cfg, s.db, s.keys.box, log)
 	if err != nil {
 		return s, err
 	}
 	s.sim, s.simulator = sim.server, sim.sim
-	s.simEndpoints = simulatorEndpoints(cfg)
 	comuni, err := comuneCodes(ctx, s.db)
 	if err != nil {
 		return s, err
 	}
-	if err := s.startTemporal(ctx, cfg, k, comuni, log); err != nil {
+	if err := s.startTemporal(cfg, s.keys, comuni, log); err != nil {
 		return s, err
 	}
-	acts, err := newActivities(cfg, s.db, az, k, log)
-	if err != nil {
-		return s, err
-	}
-	if s.manager, err = newManager(cfg, k, s.client, acts, log); err != nil {
-		return s, err
-	}
-	if err := s.manager.Ensure(ctx, comuni...); err != nil {
-		return s, err
-	}
-	s.stopFollow = followComuni(s.manager, s.db)
-	if s.system, err = startSystem(ctx, s.client, acts); err != nil {
-		return s, err
-	}
-	s.api = api.New(api.Deps{
-		DB: s.db, Temporal: s.client, Clients: s.manager, Authz: az, Tokens: k.tokens, Logger: log,
-		RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
-		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: k.subject, AuditSigner: k.signer,
-		Sealer: k.sealer, OIDC: oidcConfig(cfg, k),
-	})
-	return s, nil
+	return s, s.system.start(ctx, cfg, parts{api: true, worker: true}, log)
 }
 
-func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, comuni []string, log *slog.Logger) error {
+func (s *stack) startTemporal(cfg config.Config, k keys, comuni []string, log *slog.Logger) error {
 	// One namespace per Comune (the first is the Web UI's default), plus the system one.
 	namespaces := make([]string, 0, len(comuni)+1)
 	for _, c := range comuni {
@@ -160,8 +124,7 @@ func (s *stack) startTemporal(ctx context.Context, cfg config.Config, k keys, co
 		return err
 	}
 	s.temporal = srv
-	s.client, err = dialTemporal(ctx, cfg, k, log)
-	return err
+	return nil
 }
 
 // startUI starts the Web UI once the API, its OpenID Provider, answers.
@@ -176,40 +139,19 @@ func (s *stack) startUI(ctx context.Context) error {
 	return err
 }
 
-// stop shuts down in the order that loses nothing: stop taking requests, let the worker
-// finish its tasks, then close the client, the server, the simulator and the database.
+// stop shuts down in the order that loses nothing: the system (API, loops, workers, client),
+// then the embedded server and the simulator, and the database last.
 func (s *stack) stop(log *slog.Logger) {
-	ctx, cancel := shutdownCtx()
-	defer cancel()
-	if s.stopWatch != nil {
-		s.stopWatch()
-	}
-	if s.api != nil {
-		if err := s.api.Shutdown(ctx); err != nil {
-			log.Warn("api shutdown", "error", err)
-		}
-	}
-	if s.stopFollow != nil {
-		s.stopFollow()
-	}
-	if s.manager != nil {
-		s.manager.Stop()
-	}
-	if s.system != nil {
-		s.system.Stop()
-	}
-	if s.client != nil {
-		s.client.Close()
-	}
+	s.system.shutdown(log)
 	if s.temporal != nil {
 		s.temporal.Stop()
 	}
 	if s.sim != nil {
+		ctx, cancel := shutdownCtx()
+		defer cancel()
 		_ = s.sim.Shutdown(ctx)
 	}
-	if s.db != nil {
-		_ = s.db.Close()
-	}
+	s.system.close()
 }
 
 // checkPorts fails fast, with the port's name, when something already listens there.

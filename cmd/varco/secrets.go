@@ -57,6 +57,19 @@ func fillDevSecrets(cfg *config.Config) error {
 	return nil
 }
 
+// readDevSecrets reads <data-dir>/secrets.json without creating or completing it.
+func readDevSecrets(dir string) (devSecrets, error) {
+	var s devSecrets
+	b, err := os.ReadFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("read %s: %w", filepath.Join(dir, "secrets.json"), err)
+	}
+	return s, nil
+}
+
 func (s *devSecrets) complete() bool {
 	return s.CodecKey != "" && s.TokenKey != "" && s.SubjectKey != "" && s.SecretsKey != "" && s.AuditKey != "" && s.SealKey != "" &&
 		s.TemporalJWTKey != "" && s.UIClientSecret != ""

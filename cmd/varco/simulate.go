@@ -1,7 +1,10 @@
+//go:build !lean
+
 package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -9,8 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/simulator"
+	"github.com/varco-anpr/varco/internal/store"
 )
 
 // simulateFlags are the short flags of `varco simulate`, aliases of the simulator settings
@@ -49,6 +55,41 @@ func (e *simulateExtra) apply(cfg *config.Config) {
 	if e.faults != "" {
 		cfg.SimFaults = e.faults
 	}
+}
+
+// runSimulate serves the ANPR/PDND simulator alone. Comuni of the "simulator" environment in
+// the database (when there is one) are registered as its PDND clients.
+func runSimulate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	box, err := simulatorBox(cfg, log)
+	if err != nil {
+		return err
+	}
+	sim, err := startSimulator(ctx, cfg, db, box, log, func(sim *simulator.Simulator) error {
+		return printDemoClient(sim, cfg.DataDir)
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("simulator listening", "url", simulatorURL(cfg), "discovery", simulatorURL(cfg)+"/.well-known/varco-simulator.json")
+	<-ctx.Done()
+	sctx, cancel := shutdownCtx()
+	defer cancel()
+	return sim.server.Shutdown(sctx)
+}
+
+// simulatorBox opens the Comuni's keys when a secrets key is configured; without one the
+// simulator starts with no Comune registered (integrators register their own clients).
+func simulatorBox(cfg config.Config, log *slog.Logger) (*secretbox.Box, error) {
+	if cfg.SecretsKey == "" {
+		log.Warn("no secrets key: Comuni in the database are not registered with the simulator")
+		return nil, nil
+	}
+	return loadBox(cfg)
 }
 
 // simulatorConfig builds the simulator's configuration from Varco's.
@@ -120,4 +161,36 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// registerSimulatorClients tells the simulator about every Comune of the "simulator"
+// environment: its PDND client, key and purposes, as the PDND back office would.
+func registerSimulatorClients(ctx context.Context, db *store.DB, box *secretbox.Box, sim *simulator.Simulator) (int, error) {
+	comuni, err := store.ListComuni(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range comuni {
+		if c.Environment != "simulator" || box == nil {
+			continue
+		}
+		key, err := activities.ComuneKey(box, &c)
+		if err != nil {
+			return n, err
+		}
+		if err := sim.RegisterClient(simulatorClient(&c, &key.PublicKey)); err != nil {
+			return n, fmt.Errorf("register comune %s with the simulator: %w", c.Code, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func simulatorClient(c *store.Comune, pub *rsa.PublicKey) simulator.Client {
+	purposes := make(map[string]string, len(c.PurposeIDs))
+	for service, purpose := range c.PurposeIDs {
+		purposes[purpose] = service
+	}
+	return simulator.Client{ClientID: c.PDNDClientID, Kid: c.PDNDKid, PublicKey: pub, Purposes: purposes}
 }

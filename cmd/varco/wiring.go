@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/rsa"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,12 +20,12 @@ import (
 	"github.com/varco-anpr/varco/internal/anpr"
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/auth"
+	"github.com/varco-anpr/varco/internal/catalogue"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/edkeys"
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/secretbox"
-	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
@@ -53,15 +52,19 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
-	c, err := codec.New(cfg.CodecKeyID, map[string][]byte{cfg.CodecKeyID: ck[:codec.KeySize]})
+	ring, err := codec.ParseKeys(cfg.CodecRetired)
+	if err != nil {
+		return keys{}, fmt.Errorf("codec-retired-keys: %w", err)
+	}
+	if _, dup := ring[cfg.CodecKeyID]; dup {
+		return keys{}, fmt.Errorf("codec-retired-keys: id %q is the codec key's own", cfg.CodecKeyID)
+	}
+	ring[cfg.CodecKeyID] = ck[:codec.KeySize]
+	c, err := codec.New(cfg.CodecKeyID, ring)
 	if err != nil {
 		return keys{}, err
 	}
-	tk, err := config.Key("token-key", cfg.TokenKey, 32)
-	if err != nil {
-		return keys{}, err
-	}
-	tokens, err := auth.NewTokens(tk, cfg.TokenTTL, nil)
+	tokens, err := loadTokens(cfg)
 	if err != nil {
 		return keys{}, err
 	}
@@ -69,24 +72,13 @@ func loadKeys(cfg config.Config) (keys, error) {
 	if err != nil {
 		return keys{}, err
 	}
-	xk, err := config.Key("secrets-key", cfg.SecretsKey, 32)
+	box, err := loadBox(cfg)
 	if err != nil {
 		return keys{}, err
 	}
-	box, err := secretbox.New(xk[:32])
+	signer, err := loadAuditSigner(cfg)
 	if err != nil {
 		return keys{}, err
-	}
-	ak, err := config.Key("audit-key", cfg.AuditKey, 32)
-	if err != nil {
-		return keys{}, err
-	}
-	signer, err := auditlog.NewSigner(ak[:32], cfg.AuditKeyID)
-	if err != nil {
-		return keys{}, err
-	}
-	if err := signer.Retire(cfg.AuditRetired); err != nil {
-		return keys{}, fmt.Errorf("audit-retired-keys: %w", err)
 	}
 	sealer, seals, err := loadSealKeys(cfg)
 	if err != nil {
@@ -98,6 +90,56 @@ func loadKeys(cfg config.Config) (keys, error) {
 	}
 	return keys{codec: c, tokens: tokens, subject: sk, box: box, signer: signer, sealer: sealer, seals: seals,
 		temporal: minter, temporalKey: tkey}, nil
+}
+
+// loadAuditSigner reads the audit signing key and the public keys of the ones it replaced.
+func loadAuditSigner(cfg config.Config) (*auditlog.Signer, error) {
+	ak, err := config.Key("audit-key", cfg.AuditKey, 32)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := auditlog.NewSigner(ak[:32], cfg.AuditKeyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := signer.Retire(cfg.AuditRetired); err != nil {
+		return nil, fmt.Errorf("audit-retired-keys: %w", err)
+	}
+	return signer, nil
+}
+
+// loadTokens reads the key of the API's access tokens: nil without one (a worker issues none;
+// the API requires it).
+func loadTokens(cfg config.Config) (*auth.Tokens, error) {
+	if cfg.TokenKey == "" {
+		return nil, nil
+	}
+	tk, err := config.Key("token-key", cfg.TokenKey, 32)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewTokens(tk, cfg.TokenTTL, nil)
+}
+
+// loadBox reads the key sealing the Comuni's PDND private keys: nil without one (the API never
+// opens them; the worker and the operator's commands require it).
+func loadBox(cfg config.Config) (*secretbox.Box, error) {
+	if cfg.SecretsKey == "" {
+		return nil, nil
+	}
+	xk, err := config.Key("secrets-key", cfg.SecretsKey, 32)
+	if err != nil {
+		return nil, err
+	}
+	return secretbox.New(xk[:32])
+}
+
+// requireBox is loadBox for those who open or seal PDND private keys.
+func requireBox(cfg config.Config) (*secretbox.Box, error) {
+	if cfg.SecretsKey == "" {
+		return nil, fmt.Errorf("secrets-key: required (set %s)", config.EnvName("secrets-key"))
+	}
+	return loadBox(cfg)
 }
 
 // loadTemporalKey reads the key signing the tokens Temporal's frontend accepts.
@@ -252,11 +294,7 @@ func simulatorURL(cfg config.Config) string { return "http://" + cfg.SimulatorAd
 // simulatorEndpoints are the simulator's PDND and ANPR endpoints, for Comuni in the
 // "simulator" environment, wherever the simulator runs.
 func simulatorEndpoints(cfg config.Config) activities.Endpoints {
-	return endpointsOf(simulator.EndpointsOf(simulatorURL(cfg)))
-}
-
-func endpointsOf(e simulator.Endpoints) activities.Endpoints {
-	return activities.Endpoints(e)
+	return catalogue.EndpointsAt(simulatorURL(cfg))
 }
 
 // pauseRecheck is how often a worker rereads a (client, purpose) pair's quota pause from the
@@ -301,20 +339,6 @@ func anprTransport(cfg config.Config) (*http.Client, error) {
 	return hc, nil
 }
 
-// watchPolicy keeps this replica's policy in step with changes made by other replicas or
-// by the CLI (within rbac.WatchInterval); the returned func stops it.
-func watchPolicy(az *rbac.Authorizer, log *slog.Logger) context.CancelFunc {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		_ = az.Watch(ctx, func(err error) {
-			if ctx.Err() == nil {
-				log.Warn("policy watch", "error", err)
-			}
-		})
-	}()
-	return cancel
-}
-
 // comuneCodes lists the Comuni registered in Varco.
 func comuneCodes(ctx context.Context, db *store.DB) ([]string, error) {
 	comuni, err := store.ListComuni(ctx, db)
@@ -326,13 +350,6 @@ func comuneCodes(ctx context.Context, db *store.DB) ([]string, error) {
 		codes[i] = c.Code
 	}
 	return codes, nil
-}
-
-// followComuni prepares the namespace (and worker) of Comuni added while running.
-func followComuni(m *workers.Manager, db *store.DB) context.CancelFunc {
-	ctx, cancel := context.WithCancel(context.Background())
-	go m.Follow(ctx, 5*time.Second, func(ctx context.Context) ([]string, error) { return comuneCodes(ctx, db) })
-	return cancel
 }
 
 // startSystem runs the system namespace's worker and makes sure the daily audit retention
@@ -354,38 +371,6 @@ func sealer(box *secretbox.Box) func(comune string, pemText []byte) (string, err
 	return func(comune string, pemText []byte) (string, error) {
 		return box.Seal(activities.KeyPurpose(comune), pemText)
 	}
-}
-
-// registerSimulatorClients tells the simulator about every Comune of the "simulator"
-// environment: its PDND client, key and purposes, as the PDND back office would.
-func registerSimulatorClients(ctx context.Context, db *store.DB, box *secretbox.Box, sim *simulator.Simulator) (int, error) {
-	comuni, err := store.ListComuni(ctx, db)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, c := range comuni {
-		if c.Environment != "simulator" || box == nil {
-			continue
-		}
-		key, err := activities.ComuneKey(box, &c)
-		if err != nil {
-			return n, err
-		}
-		if err := sim.RegisterClient(simulatorClient(&c, &key.PublicKey)); err != nil {
-			return n, fmt.Errorf("register comune %s with the simulator: %w", c.Code, err)
-		}
-		n++
-	}
-	return n, nil
-}
-
-func simulatorClient(c *store.Comune, pub *rsa.PublicKey) simulator.Client {
-	purposes := make(map[string]string, len(c.PurposeIDs))
-	for service, purpose := range c.PurposeIDs {
-		purposes[purpose] = service
-	}
-	return simulator.Client{ClientID: c.PDNDClientID, Kid: c.PDNDKid, PublicKey: pub, Purposes: purposes}
 }
 
 // levelAtLeast wraps a logger so that it drops records below min.

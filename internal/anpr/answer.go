@@ -8,7 +8,7 @@ import (
 )
 
 // flexString accepts a JSON string or number: idOperazioneANPR is declared a string but
-// outgrew int32 in 2025, so a numeric rendering must not break decoding (ANPR.md §2.2).
+// outgrew int32 in 2025, so a numeric rendering must not break decoding (docs/anpr.md §2.2).
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {

@@ -27,7 +27,7 @@ type Options struct {
 	Logger        *slog.Logger  // default: discard
 	VoucherMargin time.Duration // reuse a voucher until its expiry minus this; default 30s
 	// Pauses records the (PDND client, purpose) pairs paused after a 429 LimitExceeded
-	// (ANPR.md §6). Default: NewMemoryPauses(), private to this process; give replicas a
+	// (docs/anpr.md §6). Default: NewMemoryPauses(), private to this process; give replicas a
 	// shared store so one 429 pauses them all.
 	Pauses PauseStore
 }
@@ -87,7 +87,7 @@ func (c *Client) Call(ctx context.Context, p Profile, op Operator, req Request) 
 		req.Verifica = nil // a JSON null was accepted as "absent": keep it out of the body
 	}
 	// The quota is checked before anything touches the network, the voucher fetch included:
-	// ANPR asks for no call at all after a LimitExceeded (ANPR.md §6).
+	// ANPR asks for no call at all after a LimitExceeded (docs/anpr.md §6).
 	pause := pauseKey(p.ClientID, purposeID)
 	if e := c.checkPause(ctx, pause, trace); e != nil {
 		return nil, c.fail(ctx, svc.Code, c.now(), e)

@@ -1,7 +1,7 @@
 // Package anpr is Varco's certified client for ANPR (Anagrafe Nazionale della Popolazione
 // Residente) e-services reached through PDND Interoperabilità.
 //
-// One Call performs the whole protocol of ANPR.md §3: it builds the Agid-JWT-TrackingEvidence
+// One Call performs the whole protocol of docs/anpr.md §3: it builds the Agid-JWT-TrackingEvidence
 // (AUDIT_REST_02) first, binds it by digest into a PDND client assertion, exchanges that for a
 // Bearer voucher (cached in memory per operator/purpose/service), signs the exact request body
 // with Agid-JWT-Signature (INTEGRITY_REST_02) and posts a RichiestaE002 to the e002 operation.

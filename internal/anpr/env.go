@@ -5,22 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
 // ErrUnknownEnvironment is returned by Environment for a name it does not know.
 var ErrUnknownEnvironment = errors.New("unknown ANPR environment")
 
-// Endpoints are where a Profile's calls go: PDND's token endpoint and client-assertion
-// audience, ANPR's GovWay base URL (with -PDND) and the ModI audience base (without it,
-// ANPR.md §3.5).
-type Endpoints struct {
-	TokenURL          string
-	AssertionAudience string
-	ServiceBaseURL    string
-	AudienceBase      string
-}
+// Endpoints are where a Profile's calls go (catalogue.Endpoints, the one definition).
+type Endpoints = catalogue.Endpoints
 
-// environments are the real endpoints of ANPR.md §1 and §3.2. The simulator publishes its
+// environments are the real endpoints of docs/anpr.md §1 and §3.2. The simulator publishes its
 // own through its discovery document, so it is not listed here.
 var environments = map[string]Endpoints{
 	"collaudo": {

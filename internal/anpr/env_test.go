@@ -31,7 +31,7 @@ func TestEnvironment(t *testing.T) {
 			if err != nil || got != tc.want {
 				t.Fatalf("Environment(%q) = %+v, %v", tc.name, got, err)
 			}
-			// The invariants of ANPR.md §3.2 and §3.5, which a wrong edit would break.
+			// The invariants of docs/anpr.md §3.2 and §3.5, which a wrong edit would break.
 			tok, err := url.Parse(got.TokenURL)
 			if err != nil || got.AssertionAudience != tok.Host+"/client-assertion" {
 				t.Errorf("assertion aud %q does not match token host %q", got.AssertionAudience, got.TokenURL)

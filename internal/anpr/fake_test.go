@@ -25,7 +25,7 @@ import (
 )
 
 // This file is a strict fake of PDND's token endpoint and ANPR's GovWay: it verifies every
-// signature and claim the client sends (ANPR.md §3) and reports violations with t.Errorf.
+// signature and claim the client sends (docs/anpr.md §3) and reports violations with t.Errorf.
 
 const (
 	testClientID     = "5f0a3c52-1b8e-4a36-9a9e-2f5d8c1e7b40"
@@ -199,7 +199,7 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": voucher, "token_type": "Bearer", "expires_in": 600})
 }
 
-// checkAssertion enforces PDND's rules (ANPR.md §3.2) and returns the voucher's aud, digest, purpose.
+// checkAssertion enforces PDND's rules (docs/anpr.md §3.2) and returns the voucher's aud, digest, purpose.
 func (f *fake) checkAssertion(form url.Values) (aud, digest, purposeID string) {
 	want := map[string]string{"client_id": testClientID,
 		"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
@@ -297,7 +297,7 @@ func (f *fake) anpr(w http.ResponseWriter, r *http.Request) {
 	reply(w, r, rec)
 }
 
-// checkModI verifies voucher, TrackingEvidence, Agid-JWT-Signature and Digest (ANPR.md §3.6).
+// checkModI verifies voucher, TrackingEvidence, Agid-JWT-Signature and Digest (docs/anpr.md §3.6).
 func (f *fake) checkModI(r *http.Request, rec *received) {
 	aud := testAudienceBase + "/" + rec.Service.Name + "/v1"
 	bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -376,7 +376,7 @@ func (f *fake) checkBody(rec received) {
 	b := rec.Body
 	want := "criteriRicerca,datiRichiesta,idOperazioneClient"
 	if rec.Service.Verification {
-		want += ",verifica" // TipoVerificaE002, only for verification services (ANPR.md §2.1)
+		want += ",verifica" // TipoVerificaE002, only for verification services (docs/anpr.md §2.1)
 		if v, _ := b["verifica"].(map[string]any); len(v) == 0 {
 			f.errorf("verifica %#v is not a non-empty object", b["verifica"])
 		}

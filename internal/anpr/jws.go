@@ -30,7 +30,7 @@ func signRS256(key any, kid string, claims jwt.MapClaims) (string, error) {
 	return s, nil
 }
 
-// trackingEvidence builds the AUDIT_REST_02 Agid-JWT-TrackingEvidence (ANPR.md §3.1).
+// trackingEvidence builds the AUDIT_REST_02 Agid-JWT-TrackingEvidence (docs/anpr.md §3.1).
 // It must exist before the client assertion, whose digest claim binds it to the voucher.
 func trackingEvidence(p Profile, op Operator, purposeID, aud string, now time.Time) (string, error) {
 	nonce, err := dnonce()
@@ -45,7 +45,7 @@ func trackingEvidence(p Profile, op Operator, purposeID, aud string, now time.Ti
 	})
 }
 
-// clientAssertion builds the PDND client assertion (ANPR.md §3.2). PDND rejects any claim
+// clientAssertion builds the PDND client assertion (docs/anpr.md §3.2). PDND rejects any claim
 // outside this set, nbf included, and a non-numeric iat/exp.
 func clientAssertion(p Profile, purposeID, te string, now time.Time) (string, error) {
 	return signRS256(p.PrivateKey, p.Kid, jwt.MapClaims{
@@ -57,7 +57,7 @@ func clientAssertion(p Profile, purposeID, te string, now time.Time) (string, er
 }
 
 // integritySignature builds the INTEGRITY_REST_02 Agid-JWT-Signature over the Digest and
-// Content-Type headers actually sent (ANPR.md §3.3). signed_headers must be an array of
+// Content-Type headers actually sent (docs/anpr.md §3.3). signed_headers must be an array of
 // one-key objects: GovWay rejects an object.
 func integritySignature(p Profile, aud, digest string, now time.Time) (string, error) {
 	iat := now.Unix()

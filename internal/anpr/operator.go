@@ -2,7 +2,7 @@ package anpr
 
 import "strings"
 
-// The identity of calls that no person makes (ANPR.md §3.1 requires userID, userLocation
+// The identity of calls that no person makes (docs/anpr.md §3.1 requires userID, userLocation
 // and LoA in every TrackingEvidence, and an audit must attribute each access).
 const (
 	// SystemUserID is the userID of batch and system calls. The API must not let a person

@@ -65,7 +65,7 @@ func (m *MemoryPauses) Pause(_ context.Context, key string, until time.Time) err
 }
 
 // pauseKey is "<client id>/<purposeId>": PDND counts quotas per consumer client and purpose,
-// and a purpose belongs to one e-service (ANPR.md §6).
+// and a purpose belongs to one e-service (docs/anpr.md §6).
 func pauseKey(clientID, purposeID string) string { return clientID + "/" + purposeID }
 
 // rome is Europe/Rome; tzdata is embedded, so the fallback (CET without DST) is unreachable
@@ -106,7 +106,7 @@ func (c *Client) checkPause(ctx context.Context, key string, trace Trace) *Error
 
 // notePause pauses key until the next Rome midnight when ANPR answered that the daily quota
 // is gone (429 classified KindQuotaExhausted: LimitExceeded, or a 429 without a usable body,
-// which ANPR.md §6 says to treat the same way). TooManyRequests is KindUnavailable and does
+// which docs/anpr.md §6 says to treat the same way). TooManyRequests is KindUnavailable and does
 // not pause.
 func (c *Client) notePause(ctx context.Context, service, key string, e *Error) {
 	if e.Kind != KindQuotaExhausted || e.HTTPStatus != http.StatusTooManyRequests {

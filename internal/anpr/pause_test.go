@@ -46,7 +46,7 @@ func TestNextRomeMidnight(t *testing.T) {
 	}
 }
 
-// quota429 answers like GovWay when the PDND daily threshold is gone (ANPR.md §2.3).
+// quota429 answers like GovWay when the PDND daily threshold is gone (docs/anpr.md §2.3).
 var quota429 = replyGovWay(429, "LimitExceeded", "Limit exceeded detected")
 
 // TestQuotaPause: after a 429 LimitExceeded, the (client, purpose) pair gets no network call

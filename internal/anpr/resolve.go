@@ -14,7 +14,7 @@ const resolveService = "C030"
 var errNoIDANPR = errors.New("C030 answer has no datiSoggetto[0].identificativi.idANPR")
 
 // Resolve returns the idANPR of the person with codice fiscale cf by calling C030, as ANPR
-// requires before any other consultation since 18 Apr 2024 (ANPR.md §1): the caller then
+// requires before any other consultation since 18 Apr 2024 (docs/anpr.md §1): the caller then
 // calls the service with Criteria{IDANPR: id}. Anomalie are C030's warnings (an EN148 W about
 // searching by CF is expected here and is not an error). Trace is filled on success and on
 // failure, for the audit.
@@ -22,7 +22,7 @@ var errNoIDANPR = errors.New("C030 answer has no datiSoggetto[0].identificativi.
 // Errors are *Error: KindNotFound for EN122 (not registered or cancelled), KindNotEnabled if
 // the profile has no purposeId for C030, KindProtocol if the answer carries no idANPR,
 // otherwise as Call. The result is not cached: whether CF↔idANPR may be cached is an open
-// question to ANPR (ANPR.md §5.2).
+// question to ANPR (docs/anpr.md §5.2).
 func (c *Client) Resolve(ctx context.Context, p Profile, op Operator, cf, motivo, dataRiferimento string) (idANPR string, trace Trace, anomalie []json.RawMessage, err error) {
 	return c.ResolveRequest(ctx, p, op, Request{Criteria: Criteria{CodiceFiscale: cf}, Motivo: motivo, DataRiferimento: dataRiferimento})
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // TestSimulatorEveryService runs the real client against the team's PDND+ANPR simulator over
-// HTTP for every catalogue service: the two were written independently from ANPR.md, so this
+// HTTP for every catalogue service: the two were written independently from docs/anpr.md, so this
 // is where a disagreement on the protocol would show.
 func TestSimulatorEveryService(t *testing.T) {
 	testKeys(t)
@@ -136,7 +136,7 @@ func simEveryService(t *testing.T, c *Client, p Profile, person *simulator.Perso
 }
 
 // simDeclaration is a structurally valid verifica for code: the subject's generalità plus
-// the block the service verifies (TipoVerificaE002, ANPR.md §2.1). Whether it matches does
+// the block the service verifies (TipoVerificaE002, docs/anpr.md §2.1). Whether it matches does
 // not matter here; simVerification checks S and N.
 func simDeclaration(t *testing.T, code string, person *simulator.Person) json.RawMessage {
 	gen := map[string]any{"codiceFiscale": map[string]string{"codFiscale": person.CodiceFiscale},

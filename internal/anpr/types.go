@@ -51,7 +51,7 @@ type Request struct {
 	Motivo             string   // motivoRichiesta: case-file reference (protocol no., fascicolo…)
 	DataRiferimento    string   // YYYY-MM-DD
 	IDOperazioneClient string   // ≤ 30 chars; if empty the client generates one (unique, increasing, ≤30)
-	// Verifica is the declared data to verify (TipoVerificaE002, ANPR.md §2.1), sent verbatim
+	// Verifica is the declared data to verify (TipoVerificaE002, docs/anpr.md §2.1), sent verbatim
 	// as "verifica". It is required — a non-empty JSON object — for the verification services
 	// (catalogue Verification: C003–C014, C031) and refused for every other service. It holds
 	// personal data: the client never logs it nor puts it in errors.
@@ -67,7 +67,7 @@ type Response struct {
 }
 
 // Trace holds the correlation ids to keep in the audit: ANPR and PDND support work only
-// from these (ANPR.md §6).
+// from these (docs/anpr.md §6).
 type Trace struct {
 	IDOperazioneClient  string
 	IDOperazioneANPR    string

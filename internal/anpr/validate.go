@@ -8,7 +8,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// maxLoALen: GovWay rejects longer LoA values (a full URL is refused, ANPR.md §3.1).
+// maxLoALen: GovWay rejects longer LoA values (a full URL is refused, docs/anpr.md §3.1).
 const maxLoALen = 20
 
 // validate rejects, before any network traffic, what ANPR or PDND would refuse anyway with an

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// testVerifica is a C008 declaration (ANPR.md §2.1 residenza); it holds the test CF so the
+// testVerifica is a C008 declaration (docs/anpr.md §2.1 residenza); it holds the test CF so the
 // tests below also prove the content never reaches errors or logs.
 const testVerifica = `{ "generalita": {"codiceFiscale": {"codFiscale": "` + testCF + `"}},
   "residenza": {"tipoIndirizzo": "1", "indirizzo": {"cap": "00184",

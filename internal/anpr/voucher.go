@@ -40,7 +40,7 @@ type tokenOK struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-// tokenProblem is PDND's error answer (ANPR.md §3.2): the correlationId is what PDND support needs.
+// tokenProblem is PDND's error answer (docs/anpr.md §3.2): the correlationId is what PDND support needs.
 type tokenProblem struct {
 	Title         string `json:"title"`
 	Detail        string `json:"detail"`
@@ -143,7 +143,7 @@ func (c *Client) voucherValidity(b binding, tok tokenOK, now time.Time) (string,
 }
 
 // checkVoucherAudience warns when PDND's aud differs from the ModI audience we signed: that
-// is the most common cause of GovWay 400s (ANPR.md §3.5), and AudienceBase is then wrong.
+// is the most common cause of GovWay 400s (docs/anpr.md §3.5), and AudienceBase is then wrong.
 func (c *Client) checkVoucherAudience(b binding, claims jwt.MapClaims) {
 	aud, err := claims.GetAudience()
 	if err != nil || len(aud) == 0 {

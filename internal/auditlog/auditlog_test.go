@@ -178,6 +178,39 @@ func TestKeyRotation(t *testing.T) {
 	must(t, signer(t, 2, "a2").Retire(" , "))
 }
 
+// TestVerifierPublicKeysOnly: a verifier built from public keys alone (what an auditor
+// holds) accepts the checkpoints of every key given, refuses those of a key not given, and
+// cannot sign.
+func TestVerifierPublicKeysOnly(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	old, cur := signer(t, 1, "a1"), signer(t, 2, "a2")
+	write(t, db, &auditlog.Writer{DB: db.DB, Signer: old, Every: 5}, "H501", 0, 5, t0)
+	write(t, db, &auditlog.Writer{DB: db.DB, Signer: cur, Every: 5}, "H501", 5, 5, t0)
+
+	both, err := auditlog.NewVerifier(cur.PublicKeySpec() + "," + old.PublicKeySpec())
+	must(t, err)
+	if rep, err := auditlog.Verify(ctx, db.DB, "H501", both); err != nil || !rep.OK || rep.Checkpoints != 2 {
+		t.Fatalf("both keys: %+v %v", rep, err)
+	}
+	onlyCur, err := auditlog.NewVerifier(cur.PublicKeySpec())
+	must(t, err)
+	if rep, err := auditlog.Verify(ctx, db.DB, "H501", onlyCur); err != nil || rep.OK || rep.Break.Problem != auditlog.BadSignature || rep.Break.Seq != 5 {
+		t.Fatalf("without the old key: %+v %v", rep, err)
+	}
+	for _, bad := range []string{"", " , ", "a1=not-base64"} {
+		if _, err := auditlog.NewVerifier(bad); err == nil {
+			t.Errorf("NewVerifier(%q) accepted", bad)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a verifier signed")
+		}
+	}()
+	both.Sign("H501", 1, "h", t0)
+}
+
 // TestChainUnderConcurrentWriters: 32 writers over two Comuni, with duplicates, leave two
 // valid chains with every record once.
 func TestChainUnderConcurrentWriters(t *testing.T) {

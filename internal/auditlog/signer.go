@@ -38,6 +38,20 @@ func NewSigner(seed []byte, keyID string) (*Signer, error) {
 	return &Signer{keyID: keyID, priv: priv, pub: priv.Public().(ed25519.PublicKey)}, nil
 }
 
+// NewVerifier returns a Signer that holds public keys only (comma-separated PublicKeySpec
+// values, current and retired alike): it checks checkpoints and anchors and cannot sign, so
+// an auditor verifies the chain without any private key.
+func NewVerifier(specs string) (*Signer, error) {
+	keys, err := edkeys.Parse(specs)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: public key: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("auditlog: a verifier needs at least one public key")
+	}
+	return &Signer{retired: keys}, nil
+}
+
 // KeyID names the signing key.
 func (s *Signer) KeyID() string { return s.keyID }
 
@@ -46,6 +60,9 @@ func (s *Signer) PublicKey() ed25519.PublicKey { return s.pub }
 
 // Sign returns a checkpoint of the Comune's chain at (seq, hash), signed now.
 func (s *Signer) Sign(comune string, seq int64, hash string, now time.Time) store.AuditCheckpoint {
+	if s.priv == nil {
+		panic("auditlog: a verifier (NewVerifier) cannot sign") // a wiring error, never input
+	}
 	at := now.UTC().Truncate(time.Microsecond) // what the databases keep: the signed value must survive a round trip
 	sig := ed25519.Sign(s.priv, checkpointMessage(comune, seq, hash, at))
 	return store.AuditCheckpoint{Comune: comune, Seq: seq, Hash: hash, SignedAt: at,
@@ -80,7 +97,10 @@ func (s *Signer) Retire(specs string) error {
 // Check reports why cp's signature does not hold, or nil.
 func (s *Signer) Check(cp *store.AuditCheckpoint) error {
 	pub, known := s.retired[cp.KeyID]
-	if cp.KeyID == s.keyID {
+	if s.priv == nil && !known {
+		return fmt.Errorf("signed with key %q, which is not among the public keys given", cp.KeyID)
+	}
+	if cp.KeyID == s.keyID && s.priv != nil {
 		pub, known = s.pub, true
 	}
 	if !known {

@@ -7,7 +7,7 @@ package catalogue
 import "sort"
 
 // Service is one ANPR e-service ("caso d'uso") reachable through the e002 operation.
-// Path names marked as inferred in ../shared/ANPR.md §1 (C003–C014 beyond C008, C022, C023)
+// Path names marked as inferred in docs/anpr.md §1 (C003–C014 beyond C008, C022, C023)
 // follow ANPR's naming pattern and must be checked against the PDND catalogue before use in
 // collaudo.
 type Service struct {
@@ -32,7 +32,7 @@ type Service struct {
 
 var services = map[string]Service{}
 
-// verificaBlocks gives each verification service its block (ANPR.md §2.1).
+// verificaBlocks gives each verification service its block (docs/anpr.md §2.1).
 var verificaBlocks = map[string]string{
 	"C003": "generalita", "C004": "datiDecesso", "C005": "matrimonio", "C006": "cittadinanza",
 	"C007": "generalita", "C008": "residenza", "C009": "listaSoggetti", "C010": "statoCivile",
@@ -40,7 +40,7 @@ var verificaBlocks = map[string]string{
 	"C031": "generalita",
 }
 
-// inferred lists the services whose path or answer shape is not public (ANPR.md §1 marks
+// inferred lists the services whose path or answer shape is not public (docs/anpr.md §1 marks
 // them "inf" or describes them by name only).
 var inferred = map[string]bool{
 	"C024": true, "C025": true, "C026": true, "C029": true, "C032": true, "C033": true, "C034": true,

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"testing"
 
@@ -159,5 +160,43 @@ func TestStrictRefusesPlain(t *testing.T) {
 	out, err := c.Decode([]*commonpb.Payload{plain})
 	if err != nil || !proto.Equal(out[0], plain) {
 		t.Fatalf("lenient decode: %v", err)
+	}
+}
+
+// TestRotationFromConfiguration: after a rotation configured as ParseKeys reads it, the ring
+// opens what the old key wrote and encrypts under the new one only; without the old key, the
+// old history stays closed.
+func TestRotationFromConfiguration(t *testing.T) {
+	const ns = "comune-h501"
+	old := bound(t, "k1", map[string][]byte{"k1": key(1)}, ns)
+	written, err := old.Encode([]*commonpb.Payload{{Data: []byte("old history")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired, err := ParseKeys(" k1=" + base64.StdEncoding.EncodeToString(key(1)) + " , ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired["k2"] = key(2)
+	rotated := bound(t, "k2", retired, ns)
+	got, err := rotated.Decode(written)
+	if err != nil || string(got[0].Data) != "old history" {
+		t.Fatalf("old payload after rotation: %v %q", err, got)
+	}
+	fresh, err := rotated.Encode([]*commonpb.Payload{{Data: []byte("new")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Decode(fresh); err == nil {
+		t.Fatal("the retired key opened a payload written after the rotation")
+	}
+	if _, err := bound(t, "k2", map[string][]byte{"k2": key(2)}, ns).Decode(written); err == nil {
+		t.Fatal("the old history opened without the old key")
+	}
+	for _, bad := range []string{"k1", "=AAAA", "k1=not-base64", "k1=" + base64.StdEncoding.EncodeToString(key(1)[:16]),
+		"k1=" + base64.StdEncoding.EncodeToString(key(1)) + ",k1=" + base64.StdEncoding.EncodeToString(key(2))} {
+		if _, err := ParseKeys(bad); err == nil {
+			t.Errorf("ParseKeys(%q) accepted", bad)
+		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package codicefiscale validates, builds and transforms Italian codici fiscali of natural
-// persons (ANPR.md §5.1): the 16-character format, the check character, the omocodia variants
+// persons (docs/anpr.md §5.1): the 16-character format, the check character, the omocodia variants
 // the Agenzia delle Entrate assigns when two people would otherwise share a code, and the
 // generation rules from surname, name, birth date, sex and Belfiore code.
 package codicefiscale
@@ -52,7 +52,7 @@ func Validate(cf string) error {
 	return nil
 }
 
-// checkFormat applies, position by position, the regex of ANPR.md §5.1:
+// checkFormat applies, position by position, the regex of docs/anpr.md §5.1:
 // ^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$
 // Hand-written rather than regexp because the simulator validates on every generated person.
 func checkFormat(cf string) error {

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// validVectors are the known-valid codes of ANPR.md §5.1.
+// validVectors are the known-valid codes of docs/anpr.md §5.1.
 var validVectors = []string{
 	"RSSMRA80A01H501U", "PRVGNN90R10H501Q", "NRECLD90R50H501G", "STTSGT90A01H501J",
 	"DPLPRM90R10H501I", "NRENTN80B22G393L", "TTRPNN00R51F839V", "PRVCCL60B50G393U",

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Generate builds the base codice fiscale of a person (ANPR.md §5.1). belfiore is the
+// Generate builds the base codice fiscale of a person (docs/anpr.md §5.1). belfiore is the
 // cadastral code of the birth comune ("H501") or "Z" + 3 digits for a foreign state.
 // Names may carry accents, apostrophes and spaces ("D'ANGELO", "DE LUCA"); only letters count.
 func Generate(surname, name string, birth time.Time, female bool, belfiore string) (string, error) {

@@ -20,43 +20,48 @@ import (
 
 // Config holds every setting of every subcommand. Fields tagged secret are never printed.
 type Config struct {
-	DataDir        string        `flag:"data-dir" help:"directory for SQLite files and generated dev secrets"`
-	DatabaseURL    string        `flag:"database-url" help:"sqlite:<path> or postgres://... (default sqlite in data-dir)" secret:"url"`
-	APIAddr        string        `flag:"api-addr" help:"address the HTTP API listens on"`
-	TemporalAddr   string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)"`
-	TemporalUIPort int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)"`
-	Namespace      string        `flag:"namespace" help:"Temporal system namespace (each Comune has its own, comune-<code>)"`
-	TemporalUIURL  string        `flag:"temporal-ui-url" help:"URL of the Temporal Web UI, allowed to call the codec endpoint (dev: derived from temporal-ui-port)"`
-	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on"`
-	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population"`
-	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator"`
-	SimAdminToken  string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" secret:"true"`
-	SimDailyQuota  int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)"`
-	SimFaults      string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start"`
-	SimSandbox     bool          `flag:"simulator-sandbox" help:"simulator explains malformed requests precisely and refuses unknown fields (the real gateway does neither)"`
-	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator"`
-	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" secret:"true"`
-	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload"`
-	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" secret:"true"`
-	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" secret:"true"`
-	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" secret:"true"`
-	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint"`
-	AuditRetired   string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation"`
-	SealKey        string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" secret:"true"`
-	SealKeyID      string        `flag:"seal-key-id" help:"id of the seal key, written in each seal"`
-	SealPublicKeys string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation"`
-	TemporalJWTKey string        `flag:"temporal-jwt-key" help:"base64 PKCS#8 ECDSA P-256 key signing the ES256 JWTs Temporal's frontend accepts: Varco's own processes, the operator's admin token and the Web UI's sign-in (its public key is served at <oidc-issuer>/keys)" secret:"true"`
-	TemporalJWTKID string        `flag:"temporal-jwt-key-id" help:"id (kid) of temporal-jwt-key, in each token's header and in the JWKS"`
-	OIDCIssuer     string        `flag:"oidc-issuer" help:"URL of Varco's OpenID Provider for the Temporal Web UI, as browsers reach it (default http://<api-addr>/oidc)"`
-	UIClientSecret string        `flag:"temporal-ui-client-secret" help:"OIDC client secret of the Temporal Web UI (client id temporal-ui)" secret:"true"`
-	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" secret:"true"`
-	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" secret:"true"`
-	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots"`
-	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)"`
-	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens"`
-	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity"`
-	LogLevel       string        `flag:"log-level" help:"debug, info, warn or error"`
-	LogFormat      string        `flag:"log-format" help:"text or json"`
+	DataDir        string        `flag:"data-dir" help:"directory for SQLite files and generated dev secrets" group:"common"`
+	DatabaseURL    string        `flag:"database-url" help:"sqlite:<path> or postgres://... (default sqlite in data-dir)" group:"database" secret:"url"`
+	APIAddr        string        `flag:"api-addr" help:"address the HTTP API listens on" group:"http"`
+	TemporalAddr   string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)" group:"temporal"`
+	TemporalUIPort int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)" group:"embedded"`
+	Namespace      string        `flag:"namespace" help:"Temporal system namespace (each Comune has its own, comune-<code>)" group:"temporal"`
+	TemporalUIURL  string        `flag:"temporal-ui-url" help:"URL of the Temporal Web UI, allowed to call the codec endpoint (dev: derived from temporal-ui-port)" group:"http"`
+	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on" group:"simulator,anpr"`
+	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population" group:"simulator"`
+	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator" group:"simulator"`
+	SimAdminToken  string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" group:"simulator" secret:"true"`
+	SimDailyQuota  int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)" group:"simulator"`
+	SimFaults      string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start" group:"simulator"`
+	SimSandbox     bool          `flag:"simulator-sandbox" help:"simulator explains malformed requests precisely and refuses unknown fields (the real gateway does neither)" group:"simulator"`
+	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator" group:"simulator"`
+	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" group:"payload" secret:"true"`
+	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload" group:"payload"`
+	CodecRetired   string        `flag:"codec-retired-keys" help:"comma-separated <key id>=<base64 key> of earlier codec keys: they still decrypt the history they encrypted, the codec key alone encrypts" secret:"true" group:"payload"`
+	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" group:"http" secret:"true"`
+	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" group:"payload" secret:"true"`
+	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" group:"audit-signing" secret:"true"`
+	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint" group:"audit-signing"`
+	AuditRetired   string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation" group:"audit-signing"`
+	SealKey        string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" group:"payload" secret:"true"`
+	SealKeyID      string        `flag:"seal-key-id" help:"id of the seal key, written in each seal" group:"payload"`
+	SealPublicKeys string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation" group:"payload"`
+	TemporalJWTKey string        `flag:"temporal-jwt-key" help:"base64 PKCS#8 ECDSA P-256 key signing the ES256 JWTs Temporal's frontend accepts: Varco's own processes, the operator's admin token and the Web UI's sign-in (its public key is served at <oidc-issuer>/keys)" group:"temporal" secret:"true"`
+	TemporalJWTKID string        `flag:"temporal-jwt-key-id" help:"id (kid) of temporal-jwt-key, in each token's header and in the JWKS" group:"temporal"`
+	OIDCIssuer     string        `flag:"oidc-issuer" help:"URL of Varco's OpenID Provider for the Temporal Web UI, as browsers reach it (default http://<api-addr>/oidc)" group:"temporal"`
+	UIClientSecret string        `flag:"temporal-ui-client-secret" help:"OIDC client secret of the Temporal Web UI (client id temporal-ui)" group:"http" secret:"true"`
+	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" group:"secrets" secret:"true"`
+	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" group:"demo" secret:"true"`
+	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots" group:"anpr"`
+	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)" group:"http"`
+	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens" group:"http"`
+	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity" group:"http"`
+	LogLevel       string        `flag:"log-level" help:"debug, info, warn or error" group:"common"`
+	LogFormat      string        `flag:"log-format" help:"text or json" group:"common"`
+	AuditPublic    string        `flag:"audit-public-keys" help:"comma-separated <key id>=<base64 public key> of the audit signing keys whose checkpoints to accept, current and retired (printed by varco audit key); default in a dev data-dir: its own key" group:"audit-public"`
+
+	// groups are the groups Load registered; nil means every one.
+	groups map[Group]bool
 }
 
 // Defaults are what `varco dev` runs with when nothing is set.
@@ -83,25 +88,44 @@ func Defaults() Config {
 	}
 }
 
-// Load fills cfg from the environment, then from args parsed by fs. It does not validate.
-func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
-	cfg := Defaults()
-	v := reflect.ValueOf(&cfg).Elem()
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name := f.Tag.Get("flag")
-		if env := getenv(EnvName(name)); env != "" {
-			if err := set(v.Field(i), env); err != nil {
-				return cfg, fmt.Errorf("%s: %w", EnvName(name), err)
-			}
-		}
-		fs.Var(fieldValue{v.Field(i)}, name, f.Tag.Get("help")+" (env "+EnvName(name)+")")
+// Load fills cfg from the environment, then from args parsed by fs: the settings of groups
+// (every setting when none is named). It does not validate.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, groups ...Group) (Config, error) {
+	cfg, err := Bind(fs, getenv, groups...)
+	if err != nil {
+		return Config{}, err
 	}
 	if err := fs.Parse(args); err != nil {
-		return cfg, err
+		return *cfg, err
 	}
-	return cfg, nil
+	return *cfg, nil
+}
+
+// Bind registers on fs the flags of the settings of groups (every setting when none is named),
+// after reading their VARCO_* variables: parsing fs then fills the returned Config, where a flag
+// wins over its variable. Settings of other groups keep their defaults and are neither read,
+// validated nor printed.
+func Bind(fs *flag.FlagSet, getenv func(string) string, groups ...Group) (*Config, error) {
+	cfg := Defaults()
+	cfg.groups = groupSet(groups)
+	v := reflect.ValueOf(&cfg).Elem()
+	for _, s := range settings() {
+		if !cfg.uses(s) {
+			continue
+		}
+		if env := getenv(EnvName(s.flag)); env != "" {
+			if err := set(v.Field(s.index), env); err != nil {
+				return nil, fmt.Errorf("%s: %w", EnvName(s.flag), err)
+			}
+		}
+	}
+	// Register after reading the environment, so the usage shows the effective defaults.
+	for _, s := range settings() {
+		if cfg.uses(s) {
+			fs.Var(fieldValue{v.Field(s.index)}, s.flag, s.help+" (env "+EnvName(s.flag)+")")
+		}
+	}
+	return &cfg, nil
 }
 
 // EnvName is the environment variable of a flag: data-dir → VARCO_DATA_DIR.
@@ -118,6 +142,14 @@ func (f fieldValue) String() string {
 	return fmt.Sprint(f.v.Interface())
 }
 func (f fieldValue) Set(s string) error { return set(f.v, s) }
+
+// Type names the value in -h (string, int, duration), as the flag package's own values do.
+func (f fieldValue) Type() string {
+	if f.v.Type() == reflect.TypeFor[time.Duration]() {
+		return "duration"
+	}
+	return f.v.Kind().String()
+}
 
 func set(v reflect.Value, s string) error {
 	switch v.Interface().(type) {
@@ -141,14 +173,47 @@ func set(v reflect.Value, s string) error {
 	return nil
 }
 
-// Validate checks what every subcommand needs; secrets are checked by the Keys accessors.
+// Validate checks the settings of the groups the configuration was loaded with; secrets are
+// checked where they are decoded (Key).
 func (c *Config) Validate() error {
 	var errs []error
-	for name, addr := range map[string]string{"api-addr": c.APIAddr, "temporal-addr": c.TemporalAddr, "simulator-addr": c.SimulatorAddr} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+	addrs := []struct {
+		g          Group
+		name, addr string
+	}{{GroupHTTP, "api-addr", c.APIAddr}, {GroupTemporal, "temporal-addr", c.TemporalAddr},
+		{GroupSimulator, "simulator-addr", c.SimulatorAddr}, {GroupANPR, "simulator-addr", c.SimulatorAddr}}
+	for _, a := range addrs {
+		if !c.has(a.g) {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a.name, err))
 		}
 	}
+	if c.has(GroupHTTP) {
+		errs = append(errs, c.validateHTTP()...)
+	}
+	if c.has(GroupCommon) {
+		if _, err := c.Level(); err != nil {
+			errs = append(errs, err)
+		}
+		if c.LogFormat != "text" && c.LogFormat != "json" {
+			errs = append(errs, errors.New("log-format: text or json"))
+		}
+	}
+	if c.has(GroupTemporal) {
+		if c.Namespace == "" {
+			errs = append(errs, errors.New("namespace: required"))
+		}
+		if u, err := url.Parse(c.Issuer()); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path == "" {
+			errs = append(errs, errors.New("oidc-issuer: an http(s) URL with a path, e.g. https://varco.example.it/oidc"))
+		}
+	}
+	return errors.Join(dedup(errs)...)
+}
+
+func (c *Config) validateHTTP() []error {
+	var errs []error
 	if c.RequestTimeout < time.Second || c.RequestTimeout > 5*time.Minute {
 		errs = append(errs, errors.New("request-timeout: between 1s and 5m"))
 	}
@@ -158,22 +223,23 @@ func (c *Config) Validate() error {
 	if c.CallMode != "local" && c.CallMode != "regular" {
 		errs = append(errs, errors.New("call-mode: local or regular"))
 	}
-	if _, err := c.Level(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, errors.New("log-format: text or json"))
-	}
-	if c.Namespace == "" {
-		errs = append(errs, errors.New("namespace: required"))
-	}
 	if u, err := url.Parse(c.TemporalUIURL); c.TemporalUIURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, errors.New("temporal-ui-url: an absolute http(s) URL"))
 	}
-	if u, err := url.Parse(c.Issuer()); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path == "" {
-		errs = append(errs, errors.New("oidc-issuer: an http(s) URL with a path, e.g. https://varco.example.it/oidc"))
+	return errs
+}
+
+// dedup drops repeated messages (simulator-addr is in two groups).
+func dedup(errs []error) []error {
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
 	}
-	return errors.Join(errs...)
+	return out
 }
 
 // Issuer is the OpenID Provider's issuer URL, without a trailing slash.
@@ -216,14 +282,17 @@ func Key(name, b64 string, min int) ([]byte, error) {
 	return k, nil
 }
 
-// Redacted returns the settings as ordered key/value pairs for logging, secrets hidden.
+// Redacted returns the settings the configuration was loaded with as ordered key/value
+// pairs for logging, secrets hidden.
 func (c Config) Redacted() []any {
 	v := reflect.ValueOf(c)
-	t := v.Type()
-	out := make([]any, 0, 2*t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		val := fmt.Sprint(v.Field(i).Interface())
+	var out []any
+	for _, s := range settings() {
+		if !c.uses(s) {
+			continue
+		}
+		f := v.Type().Field(s.index)
+		val := fmt.Sprint(v.Field(s.index).Interface())
 		switch f.Tag.Get("secret") {
 		case "true":
 			if val != "" {
@@ -232,7 +301,7 @@ func (c Config) Redacted() []any {
 		case "url":
 			val = redactURL(val)
 		}
-		out = append(out, f.Tag.Get("flag"), val)
+		out = append(out, s.flag, val)
 	}
 	return out
 }

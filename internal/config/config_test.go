@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,12 +85,55 @@ func TestEveryFlagIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := reflect.TypeOf(Config{})
-	for i := range typ.NumField() {
-		name := typ.Field(i).Tag.Get("flag")
+	for _, st := range settings() {
+		name := st.flag
 		row := "| `-" + name + "` | `" + EnvName(name) + "` |"
 		if !strings.Contains(string(doc), row) {
 			t.Errorf("docs/configuration.md lacks the row of -%s (%q)", name, row)
 		}
+	}
+}
+
+// TestGroups: every setting belongs to known groups, and a command loading some groups gets
+// only their flags, reads only their variables and validates only them.
+func TestGroups(t *testing.T) {
+	for _, st := range settings() {
+		for _, g := range st.groups {
+			if !slices.Contains(AllGroups(), g) || g.Title() == "" {
+				t.Errorf("-%s: unknown group %q", st.flag, g)
+			}
+		}
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := map[string]string{"VARCO_API_ADDR": "nope", "VARCO_DATABASE_URL": "sqlite:x.db"}
+	cfg, err := Load(fs, nil, func(k string) string { return env[k] }, GroupCommon, GroupDatabase, GroupAuditPublic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DatabaseURL != "sqlite:x.db" || cfg.APIAddr != Defaults().APIAddr {
+		t.Fatalf("read %q and %q: want the database's variable only", cfg.DatabaseURL, cfg.APIAddr)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("validated a group it does not use: %v", err)
+	}
+	for _, name := range []string{"data-dir", "database-url", "audit-public-keys"} {
+		if fs.Lookup(name) == nil {
+			t.Errorf("-%s not registered", name)
+		}
+	}
+	for _, name := range []string{"api-addr", "audit-key", "codec-key", "simulator-seed", "demo-password"} {
+		if fs.Lookup(name) != nil {
+			t.Errorf("-%s registered on a command that does not use it", name)
+		}
+	}
+	var keys []string
+	for i, kv := range cfg.Redacted() {
+		if i%2 == 0 {
+			keys = append(keys, kv.(string))
+		}
+	}
+	if !slices.Equal(keys, []string{"data-dir", "database-url", "log-level", "log-format", "audit-public-keys"}) {
+		t.Fatalf("printed %v", keys)
 	}
 }

@@ -2,7 +2,7 @@
 // with its Web UI: what `varco dev` and the integration tests use instead of a cluster.
 //
 // It is the only package that imports go.temporal.io/server, so that only the binary and the
-// integration tests pay for its build. Settings come from ../shared/TEMPORAL.md measurements:
+// integration tests pay for its build. Settings come from docs/temporal.md measurements:
 // one history shard, task processors polled far faster than the dev-server defaults (which add
 // latency in 50 ms steps), WAL on the SQLite file, and search attributes registered with the
 // namespace before the first workflow needs them.

@@ -7,7 +7,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// Per-service answers (ANPR.md §1 table). Each service returns only its blocks: data
+// Per-service answers (docs/anpr.md §1 table). Each service returns only its blocks: data
 // minimisation is the point of having one e-service per use case.
 
 // tipoLegame values seen in ANPR clients: 3 famiglia, 5 famiglia AIRE.
@@ -40,7 +40,7 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 	case "C019":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), InfoSoggettoEnte: inVita(p, ref)}}
 	case "C020":
-		// Real C020 answers carry infoSoggettoEnte too (ANPR.md §2.2): the esistenza in vita flag.
+		// Real C020 answers carry infoSoggettoEnte too (docs/anpr.md §2.2): the esistenza in vita flag.
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p),
 			InfoSoggettoEnte: inVita(p, ref), DatiDecesso: decesso(p, ref)}}
 	case "C021":
@@ -62,7 +62,7 @@ func (s *Simulator) build(svc catalogue.Service, p *Person, ref time.Time) []dat
 	case "C032":
 		return []datiSoggetto{{Generalita: fullGeneralita(p), ListaElettorale: elettorale(p, ref)}}
 	case "C033":
-		// C020 without the death data: the only difference ANPR.md §1 records.
+		// C020 without the death data: the only difference docs/anpr.md §1 records.
 		return []datiSoggetto{{Generalita: fullGeneralita(p), Residenza: residenze(p), Identificativi: ids(p)}}
 	case "C034":
 		return s.genitorialita(p, ref)

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Answers of the services whose shape is inferred (catalogue.Service.Inferred; ANPR.md §1
+// Answers of the services whose shape is inferred (catalogue.Service.Inferred; docs/anpr.md §1
 // names them and the E002 superset names their blocks, no public answer shows them). Each
 // follows the rule of the modelled ones: the subject's generalità, then only the service's
 // blocks, and nothing where ANPR holds nothing.

@@ -65,7 +65,7 @@ var stati = []Stato{
 	{"ALBANIA", "201", "Z100", "TIRANA", "CONSOLATO D'ITALIA A TIRANA"},
 }
 
-// specie is a toponym species with its ANPR code (ANPR.md §2.2).
+// specie is a toponym species with its ANPR code (docs/anpr.md §2.2).
 type specie struct{ code, name string }
 
 var specieList = []specie{{"213", "VIA"}, {"230", "VIALE"}, {"125", "PIAZZA"}, {"42", "CORSO"}}

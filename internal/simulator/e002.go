@@ -24,7 +24,7 @@ const (
 	dateLayout            = "2006-01-02"
 )
 
-// Error texts of ANPR (ANPR.md §1, §2.3).
+// Error texts of ANPR (docs/anpr.md §1, §2.3).
 const (
 	textNonRegistrato = "Soggetto non registrato in ANPR"
 	textCancellato    = "Soggetto cancellato da ANPR"
@@ -153,7 +153,7 @@ func (s *Simulator) respond(govwayID string, svc catalogue.Service, body []byte)
 	}
 }
 
-// handleStatus answers the health check with a RispostaKO-shaped body (ANPR.md §1). The
+// handleStatus answers the health check with a RispostaKO-shaped body (docs/anpr.md §1). The
 // gateway's own faults hit it too: it crosses the same gateway.
 func (s *Simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 	govwayID := transactionID(w)
@@ -189,7 +189,7 @@ func writeBytes(w http.ResponseWriter, status int, contentType string, body []by
 }
 
 // nextOperazione numbers ANPR's operations. Recent answers carry UUID-like identifiers;
-// Config.NumericOperations gives the older increasing numbers (above 2^31, ANPR.md §2.2), so
+// Config.NumericOperations gives the older increasing numbers (above 2^31, docs/anpr.md §2.2), so
 // that a client can be tried against both.
 func (s *Simulator) nextOperazione() string {
 	n := s.opSeq.Add(1)

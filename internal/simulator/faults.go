@@ -15,7 +15,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// Fault injection: the incidents integrators meet on the real gateway (ANPR.md §6: 503
+// Fault injection: the incidents integrators meet on the real gateway (docs/anpr.md §6: 503
 // GatewayError bursts, slowness, spurious 429 TooManyRequests, quota exhaustion), per
 // e-service or for all ("*"). The gateway's own faults strike before any check, as a
 // struggling gateway fails before looking at the request; QuotaExhausted is a rate-limit

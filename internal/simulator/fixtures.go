@@ -2,7 +2,7 @@ package simulator
 
 import "time"
 
-// fixture is a fictitious collaudo subject published by ANPR (ANPR.md §5.1). Names, dates and
+// fixture is a fictitious collaudo subject published by ANPR (docs/anpr.md §5.1). Names, dates and
 // birth places are chosen so that the codice fiscale ANPR published is the one they generate
 // (checked by a test); idANPR/CF pairs are ANPR's.
 type fixture struct {

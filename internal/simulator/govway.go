@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// GovWay gateway answers (ANPR.md §2.3): application/problem+json with a govway_id that is
+// GovWay gateway answers (docs/anpr.md §2.3): application/problem+json with a govway_id that is
 // also sent as the GovWay-Transaction-ID header.
 
 const (

@@ -25,7 +25,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// A test-only client that signs exactly as a correct Varco client must (ANPR.md §3):
+// A test-only client that signs exactly as a correct Varco client must (docs/anpr.md §3):
 // TrackingEvidence → client assertion carrying its digest → voucher → Digest + Signature → e002.
 
 // keys are generated once: RSA generation dominates test time otherwise.

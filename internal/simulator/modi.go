@@ -16,7 +16,7 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// Provider-side checks of ANPR.md §3.6: the PDND voucher, AUDIT_REST_02
+// Provider-side checks of docs/anpr.md §3.6: the PDND voucher, AUDIT_REST_02
 // (Agid-JWT-TrackingEvidence) and INTEGRITY_REST_02 (Agid-JWT-Signature + Digest). Every
 // error text is a GovWay-style Italian reason, returned to the caller as the problem detail.
 
@@ -24,7 +24,7 @@ const (
 	headerTE        = "Agid-JWT-TrackingEvidence"
 	headerSignature = "Agid-JWT-Signature"
 	// signatureIATTTL is how old an Agid-JWT-Signature iat may be. GovWay applies a
-	// configurable iat TTL (ANPR.md §3.6); five minutes is an assumption, not ANPR's value.
+	// configurable iat TTL (docs/anpr.md §3.6); five minutes is an assumption, not ANPR's value.
 	signatureIATTTL = 5 * time.Minute
 )
 
@@ -116,7 +116,7 @@ func (s *Simulator) checkVoucherPurpose(v voucher, svc catalogue.Service) error 
 }
 
 // purposeOfOtherService is a voucher whose purpose belongs to another e-service. The gateway
-// lets it through; ANPR refuses it with EN148 (E) "Ente non abilitato" (ANPR.md §2.3).
+// lets it through; ANPR refuses it with EN148 (E) "Ente non abilitato" (docs/anpr.md §2.3).
 type purposeOfOtherService struct{ called, purposeOf string }
 
 func (e *purposeOfOtherService) Error() string {

@@ -11,7 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// One case per gateway check of ANPR.md §3.6: each breaks exactly one thing in an otherwise
+// One case per gateway check of docs/anpr.md §3.6: each breaks exactly one thing in an otherwise
 // correct call and expects GovWay's 400 with the precise reason as detail.
 func TestGatewayChecks(t *testing.T) {
 	e := shared(t)

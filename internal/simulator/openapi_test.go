@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// The official C001 and C021 OpenAPI files are shared reference data outside the module.
-const openapiDir = "../../../shared/anpr-openapi"
+// openapiDir holds ANPR's official C001 and C021 OpenAPI files, kept in the repository with
+// their provenance (docs/reference/anpr-openapi/README.md).
+const openapiDir = "../../docs/reference/anpr-openapi"
 
 // schemaSet maps schema name → property name → referenced schema ("" for scalars).
 type schemaSet map[string]map[string]string
@@ -22,7 +23,7 @@ func loadSchemas(t *testing.T, file string) schemaSet {
 	t.Helper()
 	f, err := os.Open(filepath.Join(openapiDir, file))
 	if err != nil {
-		t.Skipf("OpenAPI reference files not available (%v): skipping the field-name check against %s", err, file)
+		t.Fatalf("OpenAPI reference file %s not readable (%v): restore it (docs/reference/anpr-openapi/README.md)", file, err)
 	}
 	defer f.Close()
 	out := schemaSet{}

@@ -15,7 +15,7 @@ const (
 	LegameFiglio       uint8 = 3
 )
 
-// Stato civile codes (ANPR.md §2.2).
+// Stato civile codes (docs/anpr.md §2.2).
 const (
 	StatoCivileCelibe     uint8 = 1
 	StatoCivileConiugato  uint8 = 2

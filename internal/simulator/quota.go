@@ -7,7 +7,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must resolve even on hosts without a zoneinfo database
 )
 
-// Daily quotas per purpose (ANPR.md §6): PDND "soglie" count the calls of a purpose per
+// Daily quotas per purpose (docs/anpr.md §6): PDND "soglie" count the calls of a purpose per
 // calendar day, 00:00–23:59:59.999 Europe/Rome; past the threshold GovWay answers 429
 // LimitExceeded until midnight. The check sits right after the voucher's validation, because
 // the policy is grouped by the token's claims; every call with a valid voucher counts, even

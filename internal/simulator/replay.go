@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// The old ANPR semantics of idOperazioneClient (ANPR.md §2.1): a request repeating an id
+// The old ANPR semantics of idOperazioneClient (docs/anpr.md §2.1): a request repeating an id
 // already used by the same client gets the earlier answer, whatever its body. Enabled by
 // Config.ReplayIdempotent. Memory is bounded: the oldest answers are forgotten first.
 

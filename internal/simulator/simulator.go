@@ -1,5 +1,5 @@
 // Package simulator is a faithful-enough stand-in for PDND's authorization server and for
-// ANPR's e002 e-services (ANPR.md §3, §7). It issues vouchers from signed client assertions,
+// ANPR's e002 e-services (docs/anpr.md §3 and docs/simulator.md). It issues vouchers from signed client assertions,
 // checks the ModI headers (AUDIT_REST_02, INTEGRITY_REST_02) the way GovWay does, and answers
 // every catalogue service from a deterministic synthetic population that includes ANPR's
 // collaudo subjects. It is Varco's test environment for integrators and the back end of
@@ -113,7 +113,7 @@ const (
 	voucherKeyBits    = 2048
 	minClientKeyBits  = 2048
 	// firstOperazioneANPR is above 2^31-1 on purpose: the real counter crossed it in 2025 and
-	// clients that parse it as int32 broke (ANPR.md §2.2).
+	// clients that parse it as int32 broke (docs/anpr.md §2.2).
 	firstOperazioneANPR = 3_000_000_000
 )
 
@@ -277,24 +277,14 @@ func (s *Simulator) VoucherIssuer() string { return s.base.Host }
 // ServiceBaseURL is the base of the e-service URLs (with "-PDND", as clients call them).
 func (s *Simulator) ServiceBaseURL() string { return EndpointsOf(s.cfg.PublicURL).ServiceBaseURL }
 
-// AudienceBase is the base of the ModI audiences (without "-PDND", ANPR.md §3.5).
+// AudienceBase is the base of the ModI audiences (without "-PDND", docs/anpr.md §3.5).
 func (s *Simulator) AudienceBase() string { return EndpointsOf(s.cfg.PublicURL).AudienceBase }
 
 // Endpoints are the URLs and audiences a client of a simulator at some public URL uses.
-type Endpoints struct {
-	TokenURL, AssertionAudience, ServiceBaseURL, AudienceBase string
-}
+type Endpoints = catalogue.Endpoints
 
-// EndpointsOf derives a simulator's endpoints from its public URL, without building one:
-// a worker in another process than the simulator needs them too.
-func EndpointsOf(publicURL string) Endpoints {
-	return Endpoints{
-		TokenURL:          publicURL + "/token.oauth2",
-		AssertionAudience: publicURL + "/client-assertion",
-		ServiceBaseURL:    publicURL + "/govway/rest/in/MinInternoPortaANPR-PDND",
-		AudienceBase:      publicURL + "/govway/rest/in/MinInternoPortaANPR",
-	}
-}
+// EndpointsOf derives a simulator's endpoints from its public URL, without building one.
+func EndpointsOf(publicURL string) Endpoints { return catalogue.EndpointsAt(publicURL) }
 
 // JWKSURL is where the voucher verification key is published.
 func (s *Simulator) JWKSURL() string { return s.cfg.PublicURL + "/.well-known/jwks.json" }

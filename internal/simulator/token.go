@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// PDND token endpoint (ANPR.md §3.2).
+// PDND token endpoint (docs/anpr.md §3.2).
 
 const (
 	assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -232,7 +232,7 @@ func (s *Simulator) issueVoucher(a assertion, p purpose) (string, error) {
 	return t.SignedString(s.key)
 }
 
-// pdndProblem is PDND's error body (ANPR.md §3.2), identical for every token failure.
+// pdndProblem is PDND's error body (docs/anpr.md §3.2), identical for every token failure.
 type pdndProblem struct {
 	Title         string      `json:"title"`
 	Type          string      `json:"type"`

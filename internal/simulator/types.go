@@ -3,7 +3,7 @@ package simulator
 import "encoding/json"
 
 // JSON shapes of the e002 operation, with the field names of the official OpenAPI files
-// (/work/shared/anpr-openapi) and ANPR.md §2. Every optional field is omitempty: ANPR omits
+// (docs/reference/anpr-openapi) and docs/anpr.md §2. Every optional field is omitempty: ANPR omits
 // what it does not hold, and clients must not see empty placeholders.
 
 type richiestaE002 struct {
@@ -236,8 +236,8 @@ type legameSoggetto struct {
 	DataDecorrenza        string `json:"dataDecorrenza,omitempty"`
 }
 
-// statoCivile, matrimonio and cittadinanza follow the E002 superset (ANPR.md §2.2, [S36]);
-// they are not in the two official files mirrored in /work/shared.
+// statoCivile, matrimonio and cittadinanza follow the E002 superset (docs/anpr.md §2.2, [S13]);
+// they are not in the two official files kept in docs/reference/anpr-openapi.
 type statoCivile struct {
 	StatoCivile     string `json:"statoCivile"`
 	NoteStatoCivile string `json:"noteStatoCivile,omitempty"`

@@ -11,10 +11,10 @@ import (
 	"github.com/varco-anpr/varco/internal/catalogue"
 )
 
-// Verification services (C003–C014, C031; ANPR.md §1, §2.1): the caller declares data in
+// Verification services (C003–C014, C031; docs/anpr.md §1, §2.1): the caller declares data in
 // `verifica` and ANPR answers S when every declared field matches the record, N otherwise,
 // as an infoSoggettoEnte entry. The request shapes follow TipoVerificaE002 of the E002 superset
-// (ANPR.md [S36]).
+// (docs/anpr.md [S13]).
 
 // verificaE002 is TipoVerificaE002. Blocks the simulator does not model (cartaIdentita,
 // permessoDiSoggiorno, convivenzaDiFatto) are kept raw so that they decode, and refused.
@@ -73,7 +73,7 @@ type verification struct {
 }
 
 // verifications by service code. Two ids and keys are ANPR's own: 1002 "Verifica generalita'"
-// for C003 (a real answer in italia/anpr#4661) and 1003 "Verifica esistenza in vita" (ANPR.md
+// for C003 (a real answer in italia/anpr#4661) and 1003 "Verifica esistenza in vita" (docs/anpr.md
 // §2.2). The others are invented (20xx, docs/simulator.md says so): ANPR's are not public.
 var verifications = map[string]verification{
 	"C003": {"generalita", "1002", "Verifica generalita'", false, checkGeneralita},
@@ -252,7 +252,7 @@ func checkFamiglia(s *Simulator, v *verificaE002, p *Person, ref time.Time, m *m
 	return nil
 }
 
-// isStatoLibero: celibe/nubile, vedovo, divorziato, or free after a civil union (ANPR.md §2.2).
+// isStatoLibero: celibe/nubile, vedovo, divorziato, or free after a civil union (docs/anpr.md §2.2).
 func isStatoLibero(code uint8) bool {
 	switch code {
 	case StatoCivileCelibe, StatoCivileVedovo, StatoCivileDivorziato, StatoCivileLiberoDecessoUnito, 8:

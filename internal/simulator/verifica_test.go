@@ -223,7 +223,7 @@ func TestStatoLiberoAndVedovanzaAnswers(t *testing.T) {
 			if len(r.ListaSoggetti.DatiSoggetto) != 1 {
 				t.Fatalf("%s", b)
 			}
-			// The E002 superset names (ANPR.md §2.2), not invented ones.
+			// The E002 superset names (docs/anpr.md §2.2), not invented ones.
 			var raw map[string]any
 			_ = json.Unmarshal(b, &raw)
 			d0 := raw["listaSoggetti"].(map[string]any)["datiSoggetto"].([]any)[0].(map[string]any)

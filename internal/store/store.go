@@ -8,7 +8,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +62,32 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 }
 
+// OpenReadOnly opens the database named by dsn for reading only, for those who must not change
+// it (an auditor's `varco audit verify`, on a copy or a replica): SQLite in mode=ro, the file
+// never created; PostgreSQL with every transaction read-only (default_transaction_read_only),
+// on top of whatever the role is granted. It never migrates.
+func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		file, _, _ := strings.Cut(strings.TrimPrefix(dsn, "sqlite:"), "?")
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("store: open sqlite read-only: %w", err)
+		}
+		return sqliteDB("file:"+file+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)", false)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, errors.New("store: open postgres read-only: invalid DSN")
+		}
+		q := u.Query()
+		q.Set("default_transaction_read_only", "on")
+		u.RawQuery = q.Encode()
+		return openPostgres(u.String())
+	default:
+		return Open(ctx, dsn) // the same error
+	}
+}
+
 func openSQLite(path string) (*DB, error) {
 	file, query, _ := strings.Cut(path, "?")
 	if file == "" {
@@ -74,15 +102,21 @@ func openSQLite(path string) (*DB, error) {
 	if query != "" {
 		params = query + "&" + params
 	}
-	sqldb, err := sql.Open(sqliteshim.ShimName, "file:"+file+"?"+params)
+	return sqliteDB("file:"+file+"?"+params, true)
+}
+
+func sqliteDB(dsn string, rw bool) (*DB, error) {
+	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	// One connection: SQLite has one writer at a time, and queuing writers in the pool is
 	// what took the measured SQLITE_BUSY failures under 32 concurrent requests to zero
-	// (TEMPORAL.md, "SQLite locking"). Consequence: inside Tx, use the tx, never the DB, or
+	// (docs/temporal.md, "Pitfalls"). Consequence: inside Tx, use the tx, never the DB, or
 	// the second statement waits forever for the connection the tx holds.
-	sqldb.SetMaxOpenConns(1)
+	if rw {
+		sqldb.SetMaxOpenConns(1)
+	}
 	sqldb.SetMaxIdleConns(1)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)

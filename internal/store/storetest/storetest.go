@@ -49,6 +49,14 @@ func SQLite(t testing.TB) *store.DB {
 // Postgres returns a migrated database living in a new schema that is dropped at cleanup.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
+	db, _ := PostgresDSN(t)
+	return db
+}
+
+// PostgresDSN is Postgres with the DSN that reaches its schema (search_path set), for tests
+// that open it again, with another role or read-only.
+func PostgresDSN(t testing.TB) (*store.DB, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	base := postgresDSN()
@@ -65,11 +73,12 @@ func Postgres(t testing.TB) *store.DB {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	db := openPostgres(t, ctx, withSearchPath(t, base, schema))
+	dsn := withSearchPath(t, base, schema)
+	db := openPostgres(t, ctx, dsn)
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate postgres: %v", err)
 	}
-	return db
+	return db, dsn
 }
 
 func postgresDSN() string {
