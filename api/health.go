@@ -19,11 +19,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func (s *Server) readyz(c *fiber.Ctx) error {
 	checks, ready := s.checks(c.UserContext())
 	if !ready {
-		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
-		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
-			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
-			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
-		}, problemJSON)
+		return notReady(c, checks, "")
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
 }
@@ -34,14 +30,22 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 func (s *Server) status(c *fiber.Ctx) error {
 	checks, ready := s.checks(c.UserContext())
 	if !ready {
-		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
-		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
-			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
-			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable,
-			"detail": "Varco cannot serve requests now", "checks": checks,
-		}, problemJSON)
+		return notReady(c, checks, "Varco cannot serve requests now")
 	}
 	return c.JSON(fiber.Map{"title": "OK", "status": fiber.StatusOK, "checks": checks}, problemJSON)
+}
+
+// notReady is the 503 problem of readyz and status, with what each dependency answered.
+func notReady(c *fiber.Ctx, checks fiber.Map, detail string) error {
+	c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+	body := fiber.Map{
+		"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
+		"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
+	}
+	if detail != "" {
+		body["detail"] = detail
+	}
+	return c.Status(errcode.Status(errcode.Unavailable)).JSON(body, problemJSON)
 }
 
 // checks asks the database and Temporal whether Varco can serve requests.
