@@ -9,7 +9,8 @@ import (
 
 // TestDotnetClientScenario compiles clients/dotnet with Mono's mcs (System.Net.Http and
 // DataContractJsonSerializer, which Mono ships: no NuGet download) and runs its example
-// (clients/dotnet/examples/Scenario.cs) against a running `varco dev`. Without Mono it
+// (clients/dotnet/examples/Scenario.cs) against a running `varco dev`, every answer checked
+// against openapi.json on the way (checkedProxy). Without Mono it
 // fails: the .NET client must not go untested.
 func TestDotnetClientScenario(t *testing.T) {
 	for _, tool := range []string{"mcs", "mono"} {
@@ -33,7 +34,7 @@ func TestDotnetClientScenario(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	out, err := exec.Command("mono", exe, url).CombinedOutput()
+	out, err := exec.Command("mono", exe, checkedProxy(t, url)).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "scenario ok") {
 		t.Fatalf("the .NET scenario failed: %v\n%s", err, out)
 	}

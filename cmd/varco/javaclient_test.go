@@ -17,7 +17,8 @@ var jacksonJars = []string{
 }
 
 // TestJavaClientScenario compiles clients/java with javac and runs its example
-// (clients/java/examples/Scenario.java) against a running `varco dev`. Without a JDK or
+// (clients/java/examples/Scenario.java) against a running `varco dev`, every answer checked
+// against openapi.json on the way (checkedProxy). Without a JDK or
 // Debian's Jackson it fails: the Java client must not go untested.
 func TestJavaClientScenario(t *testing.T) {
 	for _, tool := range []string{"javac", "java"} {
@@ -52,7 +53,7 @@ func TestJavaClientScenario(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	out, err := exec.Command("java", "-cp", classes+string(os.PathListSeparator)+cp, "Scenario", url).CombinedOutput()
+	out, err := exec.Command("java", "-cp", classes+string(os.PathListSeparator)+cp, "Scenario", checkedProxy(t, url)).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "scenario ok") {
 		t.Fatalf("the Java scenario failed: %v\n%s", err, out)
 	}
