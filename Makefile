@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build build-lean vet check bench clean
+.PHONY: dev test test-clock build build-lean vet check bench clean tools
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -41,10 +41,18 @@ check:
 # start the embedded Temporal server, the simulator and the HTTP API in-process. Then one pass
 # of the authorization benchmarks on a small world, so they cannot rot unnoticed (their
 # figures come from full runs: docs/performance.md).
-test: vet
+test: vet tools
 	$(GO) test -count=1 -timeout 45m $(PKGS)
 	VARCO_SCALE_COMUNI=2 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./rbac/
 	$(MAKE) test-clock
+
+# Tools the tests run that are not Go: Spectral, the OpenAPI linter of api/spectral_test.go,
+# pinned by tools/spectral/package-lock.json and installed into tools/spectral/node_modules.
+SPECTRAL := tools/spectral/node_modules/.bin/spectral
+tools: $(SPECTRAL)
+$(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
+	cd tools/spectral && npm ci --no-audit --no-fund
+	touch $@
 
 # The packages that decide by time, again with their clock shifted (internal/clock, build tag
 # clockshift): a year ahead, and across the spring DST change in Europe/Rome. A test that

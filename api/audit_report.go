@@ -40,5 +40,8 @@ func (s *Server) auditReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if rep.Rows == nil {
+		rep.Rows = []store.ReportRow{} // no records: an empty list, as the contract says, not null
+	}
 	return c.JSON(rep)
 }

@@ -113,7 +113,7 @@ func (s *Server) streamAudit(c *fiber.Ctx, body func(w *bufio.Writer, each func(
 		return err
 	}
 	db, log, conn := s.DB, s.log, c.Context().Conn()
-	route, reqID := c.Route().Path, c.GetRespHeader("X-Request-Id")
+	route, reqID := c.Route().Path, requestIDOf(c)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()

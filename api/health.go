@@ -17,7 +17,40 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 
 // readyz answers 200 only when the database and Temporal both answer.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	checks, ready := s.checks(c.UserContext())
+	if !ready {
+		return notReady(c, checks, "")
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
+
+// status is the health check of the Italian interoperability guidelines: problem+json
+// whatever the answer, status 200 when Varco can serve requests. It checks what readyz
+// checks; readyz keeps its plain JSON for orchestrators that already probe it.
+func (s *Server) status(c *fiber.Ctx) error {
+	checks, ready := s.checks(c.UserContext())
+	if !ready {
+		return notReady(c, checks, "Varco cannot serve requests now")
+	}
+	return c.JSON(fiber.Map{"title": "OK", "status": fiber.StatusOK, "checks": checks}, problemJSON)
+}
+
+// notReady is the 503 problem of readyz and status, with what each dependency answered.
+func notReady(c *fiber.Ctx, checks fiber.Map, detail string) error {
+	c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+	body := fiber.Map{
+		"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
+		"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
+	}
+	if detail != "" {
+		body["detail"] = detail
+	}
+	return c.Status(errcode.Status(errcode.Unavailable)).JSON(body, problemJSON)
+}
+
+// checks asks the database and Temporal whether Varco can serve requests.
+func (s *Server) checks(ctx context.Context) (fiber.Map, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	checks := fiber.Map{"database": "ok", "temporal": "ok"}
 	ready := true
@@ -29,14 +62,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	} else if missing, err := s.namespacesMissing(ctx); err != nil || missing > 0 {
 		checks["temporal"], ready = "namespaces of the Comuni not ready yet", false
 	}
-	if !ready {
-		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
-		return c.Status(errcode.Status(errcode.Unavailable)).JSON(fiber.Map{
-			"type": problemBase + errcode.Unavailable, "title": errcode.Title(errcode.Unavailable),
-			"status": errcode.Status(errcode.Unavailable), "code": errcode.Unavailable, "checks": checks,
-		}, problemJSON)
-	}
-	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+	return checks, ready
 }
 
 // namespacesMissing counts the Comuni whose namespace (with its search attributes) is not

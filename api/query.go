@@ -103,7 +103,7 @@ func (s *Server) query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set("X-Request-Id", in.RequestID)
+	setRequestID(c, in.RequestID)
 	tc, err := s.Clients.Client(in.Comune)
 	if err != nil {
 		return fail(errcode.UnknownComune, "no Comune "+in.Comune+" is registered in Varco")
@@ -180,9 +180,9 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 	if err != nil {
 		return workflows.QueryInput{}, err
 	}
-	ws := c.Get("X-Varco-Postazione")
-	if ws != "" && !reWorkstation.MatchString(ws) {
-		return workflows.QueryInput{}, fail(errcode.InvalidRequest, "X-Varco-Postazione must be printable ASCII, at most 64 characters")
+	ws, err := workstation(c)
+	if err != nil {
+		return workflows.QueryInput{}, err
 	}
 	who := callerOf(c)
 	id, err := requestID(c.Get("Idempotency-Key"), req.Comune, who.UserID)

@@ -61,6 +61,9 @@ type Deps struct {
 	AuditSigner *auditlog.Signer
 	// OIDC makes Varco the Temporal Web UI's OpenID Provider; nil serves none.
 	OIDC *OIDC
+	// RateLimit is how many requests a credential (or, before sign-in, an address) may make
+	// under /api/v1 in a minute; zero means DefaultRateLimit.
+	RateLimit int
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }
@@ -100,7 +103,9 @@ func New(d Deps) *Server {
 func (s *Server) routes() {
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/status", s.status)
 	v1 := s.app.Group("/api/v1")
+	v1.Use(s.rateLimit())
 	v1.Get("/openapi.json", s.openapi)
 	authn := s.newAuthHandlers()
 	v1.Post("/auth/token", authn.token)
@@ -142,6 +147,6 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	s.log.Info("http",
 		"method", c.Method(), "route", c.Route().Path, "status", c.Response().StatusCode(),
-		"ms", time.Since(start).Milliseconds(), "requestId", c.GetRespHeader("X-Request-Id"))
+		"ms", time.Since(start).Milliseconds(), "requestId", requestIDOf(c))
 	return nil
 }

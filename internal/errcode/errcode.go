@@ -15,6 +15,7 @@ const (
 	Unauthorized        = "unauthorized"
 	Forbidden           = "forbidden"
 	QuotaExceeded       = "quota_exceeded"
+	RateLimited         = "rate_limited"
 	NotFound            = "not_found"
 	RequestNotFound     = "request_not_found"
 	MethodNotAllowed    = "method_not_allowed"
@@ -52,6 +53,7 @@ var table = map[string]entry{
 	Unauthorized:        {http.StatusUnauthorized, "Authentication required"},
 	Forbidden:           {http.StatusForbidden, "Not allowed"},
 	QuotaExceeded:       {http.StatusTooManyRequests, "Daily quota of the user or Ente exceeded"},
+	RateLimited:         {http.StatusTooManyRequests, "Too many requests: slow down"},
 	NotFound:            {http.StatusNotFound, "Not found"},
 	RequestNotFound:     {http.StatusNotFound, "Request not found"},
 	MethodNotAllowed:    {http.StatusMethodNotAllowed, "Method not allowed"},

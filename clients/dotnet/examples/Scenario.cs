@@ -1,0 +1,70 @@
+using System;
+using System.Threading.Tasks;
+using Varco.Client;
+
+// The integration scenario against a running Varco (make dev): sign-in as demo-operatore,
+// C030 by codice fiscale, C020 by idANPR, the errors an application handles, the same
+// Idempotency-Key twice, refresh and sign-out. Usage: mono Scenario.exe http://127.0.0.1:8080
+// It prints each step and exits 1 at the first that does not behave.
+public static class Scenario
+{
+    public static int Main(string[] args)
+    {
+        try { Run(args.Length > 0 ? args[0] : "http://127.0.0.1:8080").GetAwaiter().GetResult(); }
+        catch (Exception e) { Console.WriteLine("FAIL " + e); return 1; }
+        Console.WriteLine("scenario ok");
+        return 0;
+    }
+
+    static async Task Run(string url)
+    {
+        using (var c = new VarcoClient(url, workstation: "PC-ANAG-07"))
+        {
+            Check("status", (await c.StatusAsync()).StatusCode == 200);
+            await c.SignInAsync("demo-operatore", "demo");
+
+            var r = await c.QueryAsync("C030", new QueryRequest("H501", Criteri.ByCodiceFiscale("STTSGT90A01H501J"), "PROT-2026-124"));
+            Check("C030 by codice fiscale", r.Soggetti.Count == 1 && r.Soggetti[0].Identificativi.IdANPR == "AF41450AS");
+
+            var c020 = new QueryRequest("H501", Criteri.ByIdANPR("AF41450AS"), "PROT-2026-123");
+            r = await c.QueryAsync("C020", c020, "fascicolo-42-dotnet");
+            var s = r.Soggetti[0];
+            Check("C020 by idANPR", s.Generalita.CodiceFiscale.CodFiscale == "STTSGT90A01H501J" && s.Residenza != null && s.Residenza.Count > 0);
+            var again = await c.QueryAsync("C020", c020, "fascicolo-42-dotnet");
+            Check("same Idempotency-Key, same answer", again.RequestId == r.RequestId && again.IdOperazioneANPR == r.IdOperazioneANPR);
+            Check("outcome by request id", (await c.RequestAsync(r.RequestId)).Outcome == "ok");
+
+            await Expect("404 subject_not_found", 404, "subject_not_found", true,
+                () => c.QueryAsync("C021", new QueryRequest("H501", Criteri.ByIdANPR("OR69233LN"), "PROT-2026-125")));
+            var c008 = new QueryRequest("H501", Criteri.ByIdANPR("AF41450AS"), "PROT-2026-126")
+            {
+                Verifica = new Verifica { Residenza = new Residenza { TipoIndirizzo = "1" } },
+            };
+            await Expect("403 for a verification outside the profile", 403, "forbidden", true, () => c.QueryAsync("C008", c008));
+            await Expect("400 invalid_codice_fiscale", 400, "invalid_codice_fiscale", false,
+                () => c.QueryAsync("C020", new QueryRequest("H501", Criteri.ByCodiceFiscale("STTSGT90A01H501K"), "PROT-2026-127")));
+
+            await c.RefreshAsync();
+            Check("query after refresh", (await c.QueryAsync("C030",
+                new QueryRequest("H501", Criteri.ByCodiceFiscale("STTSGT90A01H501J"), "PROT-2026-128"))).Soggetti.Count == 1);
+            await c.SignOutAsync();
+            try { await c.RefreshAsync(); Check("refresh after sign-out fails", false); }
+            catch (NotSignedInException) { Check("refresh after sign-out fails", true); }
+        }
+    }
+
+    static async Task Expect(string step, int status, string code, bool audited, Func<Task> call)
+    {
+        try { await call(); Check(step, false); }
+        catch (VarcoProblemException e)
+        {
+            Check(step + " (" + e.Message + ")", e.Status == status && e.Code == code && (e.RequestId != null) == audited);
+        }
+    }
+
+    static void Check(string step, bool ok)
+    {
+        Console.WriteLine((ok ? "ok   " : "FAIL ") + step);
+        if (!ok) throw new Exception("step failed: " + step);
+    }
+}
