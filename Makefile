@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build vet bench clean
+.PHONY: dev test test-clock build vet bench clean console-assets
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -42,3 +42,9 @@ bench:
 
 clean:
 	rm -rf bin .varco
+
+# The web console's vendored front-end files (Bootstrap Italia, pinned in console/assets.sh),
+# fetched from npm into console/static/vendor. Run only to change the version: the files are
+# committed, so neither `make dev` nor `make test` needs the network.
+console-assets:
+	./console/assets.sh
