@@ -92,6 +92,7 @@ func New(d Deps) *Server {
 		IdleTimeout:           2 * time.Minute,
 	})
 	s.app.Use(recover.New())
+	s.app.Use(inProcessContext)
 	s.app.Use(s.accessLog)
 	s.routes()
 	return s
@@ -106,6 +107,8 @@ func (s *Server) routes() {
 	v1.Post("/auth/token", authn.token)
 	v1.Post("/auth/refresh", authn.refresh)
 	v1.Post("/auth/logout", s.authenticate, authn.logout)
+	v1.Get("/auth/me", s.authenticate, s.me)
+	v1.Post("/auth/password", s.authenticate, authn.changePassword)
 	s.oidcRoutes()
 	s.codecRoutes()
 	v1.Post("/anpr/:service", s.authenticate, s.query)

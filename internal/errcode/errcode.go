@@ -23,6 +23,7 @@ const (
 	IdempotencyConflict = "idempotency_conflict"
 	Conflict            = "conflict"
 	LastTop             = "last_top"
+	WeakPassword        = "weak_password"
 	SubjectNotFound     = "subject_not_found"
 	ANPRUnavailable     = "anpr_unavailable"
 	ANPRQuotaExhausted  = "anpr_quota_exhausted"
@@ -58,6 +59,7 @@ var table = map[string]entry{
 	IdempotencyConflict: {http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request"},
 	Conflict:            {http.StatusConflict, "Already exists"},
 	LastTop:             {http.StatusConflict, "A Comune must keep at least one active TOP"},
+	WeakPassword:        {http.StatusBadRequest, "The new password is too easy to guess"},
 	SubjectNotFound:     {http.StatusNotFound, "Subject not found in ANPR"},
 	ANPRUnavailable:     {http.StatusBadGateway, "ANPR unavailable"},
 	ANPRQuotaExhausted:  {http.StatusTooManyRequests, "ANPR daily quota exhausted"},
