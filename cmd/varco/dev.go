@@ -134,6 +134,9 @@ func startDev(ctx context.Context, cfg config.Config, log *slog.Logger) (s *stac
 		Codec: k.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: k.subject, AuditSigner: k.signer,
 		Sealer: k.sealer, OIDC: oidcConfig(cfg, k),
 	})
+	if err := mountConsole(s.api, cfg, log); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 

@@ -81,6 +81,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Codec: b.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: b.keys.subject, AuditSigner: b.keys.signer,
 		Sealer: b.keys.sealer, OIDC: oidcConfig(cfg, b.keys),
 	})
+	if err := mountConsole(srv, cfg, log); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.APIAddr) }()
 	log.Info("api listening", "addr", cfg.APIAddr)
