@@ -208,7 +208,9 @@ func (x *Console) livePage(c *fiber.Ctx) error {
 }
 
 // liveStream sends the newest records as server-sent events: every 2 s it asks the API for
-// the records after the newest one sent. The page adds each as a row.
+// the newest 20 and sends those not sent yet; the page adds each as a row (once: it skips ids
+// it has). A stream lasts 24 s, within the server's write timeout, and the browser reconnects
+// by itself after the retry delay the stream sets.
 func (x *Console) liveStream(c *fiber.Ctx) error {
 	s := sessionOf(c)
 	nm := x.names(c)
@@ -220,7 +222,8 @@ func (x *Console) liveStream(c *fiber.Ctx) error {
 	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
 		seen := map[string]bool{}
 		first := true
-		for i := 0; i < 1800; i++ { // an hour at most; the browser reconnects by itself
+		fmt.Fprint(w, "retry: 1000\n\n")
+		for i := 0; i < 12; i++ {
 			var page items[auditItem]
 			status, _, raw := x.API(ctx, fiber.MethodGet, "/api/v1/audit?"+base.Encode(), s.access, nil)
 			if status != fiber.StatusOK || json.Unmarshal(raw, &page) != nil {

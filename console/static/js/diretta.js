@@ -7,6 +7,7 @@
   src.onerror = function () { stato.textContent = 'Collegamento interrotto: nuovo tentativo in corso…'; };
   src.addEventListener('richiesta', function (e) {
     var r = JSON.parse(e.data);
+    if (body.querySelector('tr[data-id="' + CSS.escape(r.id) + '"]')) return; // sent again after a reconnection
     var tr = document.createElement('tr');
     tr.dataset.id = r.id;
     [r.ora, r.utente, r.ente, r.servizio, r.esito].forEach(function (v, i) {
