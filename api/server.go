@@ -61,6 +61,9 @@ type Deps struct {
 	AuditSigner *auditlog.Signer
 	// OIDC makes Varco the Temporal Web UI's OpenID Provider; nil serves none.
 	OIDC *OIDC
+	// SessionUser names the user of the request's web-console session, if it has a live one:
+	// the Web UI's sign-in then asks for no password (console.Console.UserOf).
+	SessionUser func(c *fiber.Ctx) (userID int64, ok bool)
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }

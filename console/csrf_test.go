@@ -27,7 +27,7 @@ func TestSignInSession(t *testing.T) {
 		t.Fatalf("sign-in: %d %s", p.status, p.body)
 	}
 	set := p.header.Get("Set-Cookie")
-	for _, attr := range []string{"httponly", "samesite=strict", "path=/console"} {
+	for _, attr := range []string{"httponly", "samesite=strict", "path=/;"} {
 		if !strings.Contains(strings.ToLower(set), attr) {
 			t.Errorf("session cookie %q lacks %s", set, attr)
 		}

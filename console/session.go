@@ -85,14 +85,15 @@ func (ss *sessions) drop(id string) {
 }
 
 // setCookie hands the session's id to the browser: HttpOnly (no script reads it),
-// SameSite=Strict (no other site's page sends it), Secure over TLS.
+// SameSite=Strict (no other site's page sends it), Secure over TLS. Its path is the whole
+// server so that the Web UI's sign-in page (/oidc/login) sees it too (UserOf).
 func (x *Console) setCookie(c *fiber.Ctx, s *session) {
-	c.Cookie(&fiber.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: cookieName, Value: s.id, Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: x.SecureCookies || c.Protocol() == "https"})
 }
 
 func (x *Console) clearCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: cookieName, Value: "", Path: Prefix, HTTPOnly: true, MaxAge: -1,
+	c.Cookie(&fiber.Cookie{Name: cookieName, Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: x.SecureCookies || c.Protocol() == "https"})
 }
 
@@ -139,4 +140,16 @@ func (x *Console) signedIn(h fiber.Handler) fiber.Handler {
 		}
 		return h(c)
 	}
+}
+
+// UserOf is the user of the request's console session when it is signed in, its one-time
+// password changed, and its token still accepted by the API (not signed out, not suspended):
+// the Web UI's sign-in (api.Deps.SessionUser) then asks for no password again.
+func (x *Console) UserOf(c *fiber.Ctx) (int64, bool) {
+	s := x.current(c)
+	if s == nil || !s.signedIn() || s.me == nil || s.me.PasswordChangeRequired {
+		return 0, false
+	}
+	status, _, _ := x.raw(c, s, "/api/v1/auth/me")
+	return s.me.ID, status == fiber.StatusOK
 }

@@ -24,5 +24,6 @@ func mountConsole(srv *api.Server, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	c.Mount(srv.App())
+	srv.SessionUser = c.UserOf // one sign-in for the console and the Temporal Web UI
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/rbac"
 )
 
@@ -257,4 +258,32 @@ func (j *journey) adminByKeyboard(ctx context.Context, oneTime string) credentia
 	j.see(ctx, "C020, C030")
 	j.shot(ctx, "utenti-admin")
 	return credentials{user: m[1], password: m[2]}
+}
+
+// TestBrowserOneSignIn: signed in to the console, a TOP opens the Temporal Web UI and is in,
+// with no second password.
+func TestBrowserOneSignIn(t *testing.T) {
+	chromiumPath(t)
+	cfg := testConfig(t, t.TempDir())
+	p, err := devtemporal.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TemporalUIPort = p
+	s, base := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	if err := s.startUI(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id := mustQuery(t, base, login(t, base, "demo-operatore"), "C020", query("AF41450AS"))
+	j := &journey{t: t, base: base, dir: t.TempDir()}
+	ctx, cancel := consoleBrowser(t)
+	defer cancel()
+	j.signIn(ctx, "demo-top", "demo")
+	j.see(ctx, "Sei TOP nel Comune H501")
+	j.run(ctx, "open the UI", chromedp.Navigate(uiURL(cfg)+"/namespaces/comune-h501/workflows"))
+	j.see(ctx, id) // the workflow list, and no sign-in form on the way
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, uiURL(cfg)) {
+		t.Fatalf("the UI did not open: at %s", loc)
+	}
 }
