@@ -52,6 +52,33 @@ func (x *Console) mountAdmin(g fiber.Router) {
 	g.Post("/utenti", x.signedIn(x.createUser))
 	g.Post("/utenti/:id/:azione", x.signedIn(x.userAction))
 	g.Get("/eventi", x.signedIn(x.eventsPage))
+	g.Get("/anpr", x.signedIn(x.anprPage))
+}
+
+// anprSetup is GET /api/v1/admin/comuni/{comune}/anpr: never the key, only its id.
+type anprSetup struct {
+	Comune       string            `json:"comune"`
+	Name         string            `json:"name"`
+	Environment  string            `json:"environment"`
+	ClientID     string            `json:"pdndClientId"`
+	KeyID        string            `json:"pdndKid"`
+	KeyPresent   bool              `json:"keyPresent"`
+	Purposes     map[string]string `json:"purposeIds"`
+	Services     []string          `json:"services"`
+	TokenURL     string            `json:"tokenUrl"`
+	ServiceURL   string            `json:"serviceBaseUrl"`
+	OperatorMode string            `json:"operatorMode"`
+	OperatorID   string            `json:"operatorId"`
+}
+
+// anprPage shows the Comune's ANPR set-up, read-only (a TOP's; `varco comune set-anpr`
+// changes it).
+func (x *Console) anprPage(c *fiber.Ctx) error {
+	var a anprSetup
+	if err := x.call(c, sessionOf(c), fiber.MethodGet, "/api/v1/admin/comuni/"+comuneOf(c)+"/anpr", nil, &a); err != nil {
+		return x.fail(c, err)
+	}
+	return x.render(c, fiber.StatusOK, "anpr", view{Title: "Configurazione ANPR", Nav: "anpr", Data: a})
 }
 
 // comuneOf is the Comune the console shows the session's user.

@@ -45,6 +45,8 @@ func newEnv(t *testing.T) *env {
 	}
 	for _, c := range []store.Comune{{Code: "H501", IstatCode: "058091", Name: "Roma"}, {Code: "F205", IstatCode: "015146", Name: "Milano"}} {
 		c.Environment, c.OperatorMode = store.EnvSimulator, store.OperatorEndUser
+		c.PDNDClientID, c.PDNDKid, c.PrivateKeyPEM = "client-"+c.Code, "kid-"+c.Code, "-----BEGIN PRIVATE KEY-----SEGRETO"
+		c.PurposeIDs = map[string]string{"C020": "purpose-c020-" + c.Code}
 		must(store.CreateComune(ctx, db, &c))
 	}
 	ente := &store.Ente{Name: "Polizia Locale Roma", CreatedByComune: "H501"}

@@ -148,3 +148,18 @@ func TestFirstLoginPasswordChange(t *testing.T) {
 	}
 	e.signIn("mario.rossi@H501", strong)
 }
+
+// TestANPRSetupPage: the TOP reads the Comune's ANPR set-up, never its key; an ADMIN may not.
+func TestANPRSetupPage(t *testing.T) {
+	e := newEnv(t)
+	p := e.signIn("top.h501", pw).do("GET", "/console/anpr", nil)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "client-H501") || !strings.Contains(p.body, "purpose-c020-H501") {
+		t.Fatalf("TOP's ANPR page: %d %s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "SEGRETO") || strings.Contains(p.body, "PRIVATE KEY") || strings.Contains(p.body, "client-F205") {
+		t.Fatal("the ANPR page shows a key or another Comune's set-up")
+	}
+	if p := e.signIn("adm.h501", pw).do("GET", "/console/anpr", nil); p.status != http.StatusForbidden || strings.Contains(p.body, "client-H501") {
+		t.Fatalf("ADMIN's ANPR page: %d", p.status)
+	}
+}
