@@ -65,7 +65,7 @@ func (j *journey) see(ctx context.Context, want string) string {
 
 func (j *journey) shot(ctx context.Context, name string) {
 	j.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // the whole page, PNG
 	if err != nil {
 		j.t.Fatalf("screenshot %s: %v", name, err)
 	}
