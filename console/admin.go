@@ -43,16 +43,16 @@ type items[T any] struct {
 }
 
 func (x *Console) mountAdmin(g fiber.Router) {
-	g.Get("/enti", x.signedIn(x.entiPage))
-	g.Post("/enti", x.signedIn(x.createEnte))
-	g.Get("/enti/:id", x.signedIn(x.entePage))
-	g.Post("/enti/:id/convenzioni", x.signedIn(x.createConvenzione))
-	g.Post("/convenzioni/:id", x.signedIn(x.editConvenzione))
-	g.Get("/utenti", x.signedIn(x.usersPage))
-	g.Post("/utenti", x.signedIn(x.createUser))
-	g.Post("/utenti/:id/:azione", x.signedIn(x.userAction))
-	g.Get("/eventi", x.signedIn(x.eventsPage))
-	g.Get("/anpr", x.signedIn(x.anprPage))
+	g.Get("/enti", x.staff(x.entiPage))
+	g.Post("/enti", x.staff(x.createEnte))
+	g.Get("/enti/:id", x.staff(x.entePage))
+	g.Post("/enti/:id/convenzioni", x.staff(x.createConvenzione))
+	g.Post("/convenzioni/:id", x.staff(x.editConvenzione))
+	g.Get("/utenti", x.staff(x.usersPage))
+	g.Post("/utenti", x.staff(x.createUser))
+	g.Post("/utenti/:id/:azione", x.staff(x.userAction))
+	g.Get("/eventi", x.staff(x.eventsPage))
+	g.Get("/anpr", x.staff(x.anprPage))
 }
 
 // anprSetup is GET /api/v1/admin/comuni/{comune}/anpr: never the key, only its id.

@@ -29,6 +29,7 @@ type env struct {
 	db   *store.DB
 	srv  *api.Server
 	ente int64
+	ids  map[string]int64
 }
 
 const pw = "demo-password-1"
@@ -57,16 +58,19 @@ func newEnv(t *testing.T) *env {
 	must(err)
 	hash, err := auth.HashPassword(pw)
 	must(err)
+	ids := map[string]int64{}
 	for _, u := range []struct {
 		name string
 		g    store.Grant
 	}{
 		{"top.h501", store.Grant{ComuneCode: "H501", Role: store.RoleTop}},
 		{"adm.h501", store.Grant{ComuneCode: "H501", Role: store.RoleAdmin, EnteID: ente.ID}},
+		{"op.h501", store.Grant{ComuneCode: "H501", Role: store.RoleAutorizzato, EnteID: ente.ID, Services: []string{"C020"}}},
 		{"top.f205", store.Grant{ComuneCode: "F205", Role: store.RoleTop}},
 	} {
 		usr := &store.User{Username: u.name, DisplayName: "Utente " + u.name, PasswordHash: hash, Active: true}
 		must(store.CreateUser(ctx, db, usr))
+		ids[u.name] = usr.ID
 		u.g.UserID = usr.ID
 		must(az.AddGrant(ctx, &u.g))
 	}
@@ -80,7 +84,7 @@ func newEnv(t *testing.T) *env {
 		}})
 	must(err)
 	c.Mount(srv.App())
-	return &env{t: t, db: db, srv: srv, ente: ente.ID}
+	return &env{t: t, db: db, srv: srv, ente: ente.ID, ids: ids}
 }
 
 // browser is one cookie jar against the console.
@@ -161,3 +165,13 @@ func (e *env) count(table, where string, args ...any) int {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// audit writes an audit record of user, at, in H501.
+func (e *env) audit(id, user string, at time.Time) {
+	e.t.Helper()
+	r := &store.AuditRecord{RequestID: id, CreatedAt: at, UserID: e.ids[user], EnteID: e.ente, ComuneCode: "H501",
+		Service: "C020", Motivo: "PROT-" + id, Outcome: "ok", HTTPStatus: 200}
+	if _, err := store.InsertAudit(context.Background(), e.db, r); err != nil {
+		e.t.Fatal(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSignInSession: the console sends an unsigned-in visitor to the sign-in page; the API's
@@ -161,5 +162,37 @@ func TestANPRSetupPage(t *testing.T) {
 	}
 	if p := e.signIn("adm.h501", pw).do("GET", "/console/anpr", nil); p.status != http.StatusForbidden || strings.Contains(p.body, "client-H501") {
 		t.Fatalf("ADMIN's ANPR page: %d", p.status)
+	}
+}
+
+// TestAutorizzatoSeesOwnLast30Days: an AUTORIZZATO sees their own requests of the last 30
+// days and nothing else: not the ADMIN's, not older ones, no administration.
+func TestAutorizzatoSeesOwnLast30Days(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	e.audit("rq-own-recent", "op.h501", now.Add(-time.Hour))
+	e.audit("rq-own-old", "op.h501", now.AddDate(0, 0, -40))
+	e.audit("rq-admin", "adm.h501", now.Add(-time.Hour))
+	op := e.signIn("op.h501", pw)
+	p := op.do("GET", "/console/registro", nil)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "PROT-rq-own-recent") {
+		t.Fatalf("own recent request missing: %d %s", p.status, p.body)
+	}
+	for _, hidden := range []string{"PROT-rq-own-old", "PROT-rq-admin"} {
+		if strings.Contains(p.body, hidden) {
+			t.Errorf("the AUTORIZZATO sees %s", hidden)
+		}
+	}
+	if p := op.do("GET", "/console/registro?from=2020-01-01", nil); strings.Contains(p.body, "PROT-rq-own-old") {
+		t.Error("an earlier from widens the AUTORIZZATO's 30 days")
+	}
+	for _, path := range []string{"/console/utenti", "/console/enti", "/console/cruscotto", "/console/eventi"} {
+		if p := op.do("GET", path, nil); p.status == http.StatusOK {
+			t.Errorf("the AUTORIZZATO opens %s", path)
+		}
+	}
+	top := e.signIn("top.h501", pw).do("GET", "/console/registro", nil)
+	if !strings.Contains(top.body, "PROT-rq-admin") || !strings.Contains(top.body, "Utente op.h501") {
+		t.Errorf("the TOP does not see the Comune's records by name: %s", top.body)
 	}
 }

@@ -42,11 +42,11 @@ func (x *Console) mountMonitor(g fiber.Router) {
 	g.Get("/registro", x.signedIn(x.auditPage))
 	g.Get("/registro.csv", x.signedIn(x.auditCSV))
 	g.Get("/richieste/:id", x.signedIn(x.requestPage))
-	g.Get("/cruscotto", x.signedIn(x.dashboard))
-	g.Get("/diretta", x.signedIn(x.livePage))
-	g.Get("/diretta/flusso", x.signedIn(x.liveStream))
-	g.Get("/integrita", x.signedIn(x.integrityPage))
-	g.Post("/integrita", x.signedIn(x.verify))
+	g.Get("/cruscotto", x.staff(x.dashboard))
+	g.Get("/diretta", x.staff(x.livePage))
+	g.Get("/diretta/flusso", x.staff(x.liveStream))
+	g.Get("/integrita", x.staff(x.integrityPage))
+	g.Post("/integrita", x.staff(x.verify))
 }
 
 // names resolves user and Ente ids to names, as far as the caller may read them (an

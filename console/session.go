@@ -153,3 +153,14 @@ func (x *Console) UserOf(c *fiber.Ctx) (int64, bool) {
 	status, _, _ := x.raw(c, s, "/api/v1/auth/me")
 	return s.me.ID, status == fiber.StatusOK
 }
+
+// staff guards the pages of TOP and ADMIN: an AUTORIZZATO's console is their own requests
+// (the API would scope these pages to them anyway; the console does not offer them).
+func (x *Console) staff(h fiber.Handler) fiber.Handler {
+	return x.signedIn(func(c *fiber.Ctx) error {
+		if _, r, _ := role(sessionOf(c).me); r != "TOP" && r != "ADMIN" {
+			return x.refuse(c, fiber.StatusForbidden, "Pagina riservata agli utenti TOP e ADMIN.")
+		}
+		return h(c)
+	})
+}
