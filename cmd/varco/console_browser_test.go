@@ -53,14 +53,24 @@ func (j *journey) run(ctx context.Context, what string, actions ...chromedp.Acti
 	}
 }
 
-// see waits for want in the page's text.
+// see waits up to 40 s for want in the page's text and returns the text. It reads the text
+// with a script, not a DOM node, so a page replaced meanwhile (a redirect after a form) is
+// read again rather than failing on a node that no longer exists.
 func (j *journey) see(ctx context.Context, want string) string {
 	j.t.Helper()
-	text, err := awaitText(ctx, want)
-	if err != nil {
-		j.t.Fatalf("waiting for %q: %v\n%s", want, err, pageState(ctx))
+	var text string
+	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		var err error
+		text, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		if err == nil && strings.Contains(text, want) {
+			return text
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return text
+	j.t.Fatalf("waiting for %q\n%s", want, pageState(ctx))
+	return ""
 }
 
 func (j *journey) shot(ctx context.Context, name string) {
