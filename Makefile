@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build build-lean vet check bench clean tools
+.PHONY: dev test test-clock build build-lean vet check bench clean tools console-assets
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -69,3 +69,9 @@ bench:
 
 clean:
 	rm -rf bin .varco
+
+# The web console's vendored front-end files (Bootstrap Italia, pinned in console/assets.sh),
+# fetched from npm into console/static/vendor. Run only to change the version: the files are
+# committed, so neither `make dev` nor `make test` needs the network.
+console-assets:
+	./console/assets.sh

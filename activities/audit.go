@@ -90,14 +90,19 @@ func subject(in workflows.AuditInput) workflows.Criteria {
 	return in.Criteria
 }
 
-// subjectHashCF is the codice fiscale's hash when SubjectHash hashed the idANPR the call
-// resolved from it: a search by codice fiscale must still find this record, and the idANPR's
-// hash cannot be derived from the codice fiscale.
+// subjectHashCF is the codice fiscale's hash when SubjectHash hashed the idANPR: a search by
+// codice fiscale must still find this record, and the idANPR's hash cannot be derived from the
+// codice fiscale. The codice fiscale is the one asked, else the one ANPR's answer carried (a
+// lookup by idANPR), so every successful lookup is found by either identifier.
 func subjectHashCF(key []byte, in workflows.AuditInput) string {
-	if in.SubjectIDANPR == "" || in.Criteria.CodiceFiscale == "" {
+	cf := in.Criteria.CodiceFiscale
+	if cf == "" {
+		cf = in.SubjectCF
+	}
+	if in.SubjectIDANPR == "" || cf == "" {
 		return ""
 	}
-	return auditlog.SubjectHashCF(key, in.Criteria.CodiceFiscale)
+	return auditlog.SubjectHashCF(key, cf)
 }
 
 // SubjectPurpose binds a sealed audit subject to its Comune.

@@ -54,13 +54,29 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	}
 	out := workflows.CallOutput{
 		Soggetti: resp.Soggetti, Anomalie: append(resolved.warnings, resp.Anomalie...),
-		Trace: trace(resp.Trace), IDANPR: crit.IDANPR,
+		Trace: trace(resp.Trace),
 	}
+	out.IDANPR, out.CodiceFiscale = subjectIDs(crit, in.Criteria, resp.Soggetti)
 	if resolved.called {
 		t := trace(resolved.trace)
 		out.Resolve = &t
 	}
 	return out, nil
+}
+
+// subjectIDs are the subject's two identifiers for the audit: each as asked, else as ANPR's
+// answer carries it. A C020 by idANPR learns the codice fiscale from the answer, a C030 by
+// codice fiscale the idANPR: the record is then found by either (issue #12).
+func subjectIDs(called anpr.Criteria, asked workflows.Criteria, soggetti []json.RawMessage) (idANPR, cf string) {
+	ansID, ansCF := anpr.Identifiers(soggetti)
+	idANPR, cf = called.IDANPR, asked.CodiceFiscale
+	if idANPR == "" {
+		idANPR = ansID
+	}
+	if cf == "" {
+		cf = ansCF
+	}
+	return idANPR, cf
 }
 
 // resolution is what the C030 call before the service call returned, when there was one.

@@ -30,6 +30,7 @@ func (s *Server) adminRoutes(v1 fiber.Router) {
 	const cm = "/admin/comuni/:comune"
 	v1.Post(cm+"/convenzioni", a, s.createConvenzione)
 	v1.Get(cm+"/convenzioni", a, s.listConvenzioni)
+	v1.Get(cm+"/anpr", a, s.anprSetup)
 	v1.Patch(cm+"/convenzioni/:id", a, s.patchConvenzione)
 	v1.Post(cm+"/users", a, s.createUser)
 	v1.Get(cm+"/users", a, s.listUsers)

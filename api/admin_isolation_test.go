@@ -127,6 +127,8 @@ func adminRouteScopes(e *adminEnv) map[string]scopeCheck {
 			map[string]any{"enteId": e.ente, "services": []string{"C020"}, "validFrom": "2026-12-01"}, 404, 403},
 		"GET /api/v1/admin/comuni/:comune/convenzioni": {"TOP of {comune}, ADMIN for its Ente (admin:convenzioni read)",
 			nil, 404, 403},
+		"GET /api/v1/admin/comuni/:comune/anpr": {"the whole Comune's audit scope, i.e. TOP of {comune} (as audit verify)",
+			nil, 404, 403},
 		"PATCH /api/v1/admin/comuni/:comune/convenzioni/:id": {"TOP of {comune} (admin:convenzioni write)",
 			map[string]any{"dailyQuota": 1}, 404, 403},
 		"POST /api/v1/admin/comuni/:comune/users": {"TOP (TOP, ADMIN) or ADMIN of the Ente (AUTORIZZATO) in {comune}",

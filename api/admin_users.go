@@ -58,7 +58,8 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := &store.User{Username: loginName(req.Username, x.comune), DisplayName: req.DisplayName, PasswordHash: hash, Active: true}
+	u := &store.User{Username: loginName(req.Username, x.comune), DisplayName: req.DisplayName, PasswordHash: hash, Active: true,
+		MustChangePassword: true} // a one-time password, shown once to the administrator
 	err = x.az.Update(x.ctx(), func(ctx context.Context, b *rbac.Batch) error {
 		if err := store.CreateUser(ctx, b.Tx(), u); err != nil {
 			return err

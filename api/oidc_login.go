@@ -22,9 +22,44 @@ const (
 	msgExpired  = "La richiesta di accesso è scaduta: riapri la Temporal Web UI."
 )
 
-// oidcLoginPage shows the sign-in form of a pending authorize request.
+// oidcLoginPage shows the sign-in form of a pending authorize request, unless the browser
+// is already signed in to the web console (Deps.SessionUser): one sign-in for both.
 func (s *Server) oidcLoginPage(c *fiber.Ctx) error {
-	return s.renderLogin(c, fiber.StatusOK, c.Query("authRequestID"), "")
+	id := c.Query("authRequestID")
+	if s.SessionUser != nil {
+		if uid, ok := s.SessionUser(c); ok {
+			if _, err := s.oidc.storage.AuthRequestByID(c.UserContext(), id); err != nil {
+				return s.renderLogin(c, fiber.StatusBadRequest, "", msgExpired)
+			}
+			return s.completeUISignIn(c, id, uid)
+		}
+	}
+	return s.renderLogin(c, fiber.StatusOK, id, "")
+}
+
+// completeUISignIn hands a sign-in of an active user back to the provider: the user must be
+// TOP somewhere; the provider then redirects to the UI with a code.
+func (s *Server) completeUISignIn(c *fiber.Ctx, id string, userID int64) error {
+	u, err := store.GetUser(c.UserContext(), s.DB, userID)
+	if err != nil || !u.Active {
+		return s.renderLogin(c, fiber.StatusUnauthorized, id, msgRefused)
+	}
+	perms, err := s.uiPermissions(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	if len(perms) == 0 {
+		s.log.Info("ui sign-in without a Comune", "user", u.ID)
+		return s.renderLogin(c, fiber.StatusForbidden, "", msgNoAccess)
+	}
+	if !s.oidc.storage.complete(id, u.ID, u.Username) {
+		return s.renderLogin(c, fiber.StatusBadRequest, "", msgExpired)
+	}
+	if err := s.oidc.setUICookie(c, u.ID, perms, s.Now()); err != nil {
+		return err
+	}
+	s.log.Info("ui sign-in", "user", u.ID, "comuni", len(perms))
+	return c.Redirect(s.oidc.cfg.Issuer+"/authorize/callback?id="+id, fiber.StatusFound)
 }
 
 func (s *Server) renderLogin(c *fiber.Ctx, status int, id, msg string) error {
@@ -66,20 +101,5 @@ func (h *authHandlers) oidcLogin(c *fiber.Ctx) error {
 	if err := store.ResetLoginFailures(c.UserContext(), s.DB, u.ID); err != nil {
 		return err
 	}
-	perms, err := s.uiPermissions(c.UserContext(), u.ID)
-	if err != nil {
-		return err
-	}
-	if len(perms) == 0 {
-		s.log.Info("ui sign-in without a Comune", "user", u.ID)
-		return s.renderLogin(c, fiber.StatusForbidden, "", msgNoAccess)
-	}
-	if !s.oidc.storage.complete(id, u.ID, req.Username) {
-		return s.renderLogin(c, fiber.StatusBadRequest, "", msgExpired)
-	}
-	if err := s.oidc.setUICookie(c, u.ID, perms, s.Now()); err != nil {
-		return err
-	}
-	s.log.Info("ui sign-in", "user", u.ID, "comuni", len(perms))
-	return c.Redirect(s.oidc.cfg.Issuer+"/authorize/callback?id="+id, fiber.StatusFound)
+	return s.completeUISignIn(c, id, u.ID)
 }

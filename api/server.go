@@ -64,6 +64,9 @@ type Deps struct {
 	// RateLimit is how many requests a credential (or, before sign-in, an address) may make
 	// under /api/v1 in a minute; zero means DefaultRateLimit.
 	RateLimit int
+	// SessionUser names the user of the request's web-console session, if it has a live one:
+	// the Web UI's sign-in then asks for no password (console.Console.UserOf).
+	SessionUser func(c *fiber.Ctx) (userID int64, ok bool)
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }
@@ -95,6 +98,7 @@ func New(d Deps) *Server {
 		IdleTimeout:           2 * time.Minute,
 	})
 	s.app.Use(recover.New())
+	s.app.Use(inProcessContext)
 	s.app.Use(s.accessLog)
 	s.routes()
 	return s
@@ -111,6 +115,8 @@ func (s *Server) routes() {
 	v1.Post("/auth/token", authn.token)
 	v1.Post("/auth/refresh", authn.refresh)
 	v1.Post("/auth/logout", s.authenticate, authn.logout)
+	v1.Get("/auth/me", s.authenticate, s.me)
+	v1.Post("/auth/password", s.authenticate, authn.changePassword)
 	s.oidcRoutes()
 	s.codecRoutes()
 	v1.Post("/anpr/:service", s.authenticate, s.query)

@@ -19,10 +19,11 @@ func AnprQuery(ctx workflow.Context, in QueryInput) (QueryResult, error) {
 }
 
 type query struct {
-	in      QueryInput
-	enteID  int64
-	trace   Trace
-	subject string // idANPR used for the call, when known
+	in        QueryInput
+	enteID    int64
+	trace     Trace
+	subject   string // idANPR used for the call, when known
+	subjectCF string // the subject's codice fiscale, when known
 	// resolve is the C030 call that preceded the service call, if any.
 	resolve *Trace
 	// priorCall names a call this run sent before a worker crash lost its answer.
@@ -120,7 +121,7 @@ func (q *query) call(ctx workflow.Context) QueryResult {
 		return q.callFailure(err)
 	}
 	q.trace = out.Trace
-	q.subject = out.IDANPR
+	q.subject, q.subjectCF = out.IDANPR, out.CodiceFiscale
 	q.resolve = out.Resolve
 	return QueryResult{
 		RequestID:        q.in.RequestID,
@@ -233,6 +234,7 @@ func (q *query) audit(ctx workflow.Context, res QueryResult) (AuditWritten, erro
 		Workstation:   q.in.Workstation,
 		Criteria:      q.in.Criteria,
 		SubjectIDANPR: q.subject,
+		SubjectCF:     q.subjectCF,
 		Trace:         q.trace,
 		DurationMS:    now.Sub(q.in.ReceivedAt).Milliseconds(),
 		Resolve:       q.resolve,

@@ -176,6 +176,9 @@ type CallOutput struct {
 	// IDANPR is the subject's idANPR when the call was made by it (given, or resolved with
 	// C030 from a codice fiscale): the audit's subject hash is then the idANPR's.
 	IDANPR string `json:"idANPR,omitempty"`
+	// CodiceFiscale is the subject's codice fiscale, as asked or as ANPR's answer carries it:
+	// the audit keeps its hash too, so a lookup made by idANPR is found by codice fiscale.
+	CodiceFiscale string `json:"codiceFiscale,omitempty"`
 }
 
 // AuditWritten is WriteAudit's result: Existing is set when the request's record was already
@@ -210,8 +213,10 @@ type AuditInput struct {
 	Criteria    Criteria  `json:"criteria"`
 	// SubjectIDANPR is the idANPR the call used, when known.
 	SubjectIDANPR string `json:"subjectIdANPR,omitempty"`
-	Trace         Trace  `json:"trace"`
-	DurationMS    int64  `json:"durationMs"`
+	// SubjectCF is the subject's codice fiscale when known (asked, or in ANPR's answer).
+	SubjectCF  string `json:"subjectCF,omitempty"`
+	Trace      Trace  `json:"trace"`
+	DurationMS int64  `json:"durationMs"`
 	// Resolve is the C030 call made before the service call (CallOutput.Resolve): WriteAudit
 	// records it as a linked record, LinkedRequestID, with service C030.
 	Resolve *Trace `json:"resolve,omitempty"`

@@ -116,6 +116,9 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 			Codec: s.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: s.keys.subject, AuditSigner: s.keys.signer,
 			Sealer: s.keys.sealer, OIDC: oidcConfig(cfg, s.keys),
 		})
+		if err := mountConsole(s.api, cfg, log); err != nil {
+			return err
+		}
 	}
 	return nil
 }

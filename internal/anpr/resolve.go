@@ -66,3 +66,27 @@ func firstIDANPR(soggetti []json.RawMessage) string {
 	}
 	return s.Identificativi.IDANPR
 }
+
+// Identifiers reads the idANPR and the codice fiscale of the one subject an answer carries
+// (identificativi.idANPR, generalita.codiceFiscale.codFiscale): the audit keeps a hash of each,
+// so a lookup is found by either. Empty strings when the answer holds no subject, more than
+// one (whom the record is about is then not one person), or the field is absent.
+func Identifiers(soggetti []json.RawMessage) (idANPR, codiceFiscale string) {
+	if len(soggetti) != 1 {
+		return "", ""
+	}
+	var s struct {
+		Identificativi struct {
+			IDANPR string `json:"idANPR"`
+		} `json:"identificativi"`
+		Generalita struct {
+			CodiceFiscale struct {
+				CodFiscale string `json:"codFiscale"`
+			} `json:"codiceFiscale"`
+		} `json:"generalita"`
+	}
+	if json.Unmarshal(soggetti[0], &s) != nil {
+		return "", ""
+	}
+	return s.Identificativi.IDANPR, s.Generalita.CodiceFiscale.CodFiscale
+}

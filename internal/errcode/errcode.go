@@ -25,6 +25,7 @@ const (
 	Conflict            = "conflict"
 	TestEnvironmentOnly = "test_environment_only"
 	LastTop             = "last_top"
+	WeakPassword        = "weak_password"
 	SubjectNotFound     = "subject_not_found"
 	SubjectAmbiguous    = "subject_ambiguous"
 	ANPRUnavailable     = "anpr_unavailable"
@@ -63,6 +64,7 @@ var table = map[string]entry{
 	Conflict:            {http.StatusConflict, "Already exists"},
 	TestEnvironmentOnly: {http.StatusConflict, "Only in the TEST environment"},
 	LastTop:             {http.StatusConflict, "A Comune must keep at least one active TOP"},
+	WeakPassword:        {http.StatusBadRequest, "The new password is too easy to guess"},
 	SubjectNotFound:     {http.StatusNotFound, "Subject not found in ANPR"},
 	SubjectAmbiguous:    {http.StatusUnprocessableEntity, "Several people match the criteria"},
 	ANPRUnavailable:     {http.StatusBadGateway, "ANPR unavailable"},

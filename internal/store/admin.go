@@ -163,9 +163,27 @@ func SetUserDisplayName(ctx context.Context, db bun.IDB, id int64, name string) 
 	return updateUser(ctx, db, "set user display name", id, "display_name = ?", name)
 }
 
-// SetUserPasswordHash replaces the user's password hash.
+// SetUserPasswordHash replaces the user's password hash with an administrator's one-time
+// password: the user must change it at their next sign-in.
 func SetUserPasswordHash(ctx context.Context, db bun.IDB, id int64, hash string) error {
-	return updateUser(ctx, db, "set user password", id, "password_hash = ?", hash)
+	if err := updateUser(ctx, db, "set user password", id, "password_hash = ?", hash); err != nil {
+		return err
+	}
+	return updateUser(ctx, db, "set user password", id, "must_change_password = ?", true)
+}
+
+// ChangePassword sets the password the user chose and ends their other sessions (the token
+// version is bumped, refresh tokens revoked): someone who knew the old one is signed out.
+func ChangePassword(ctx context.Context, db bun.IDB, id int64, hash string) error {
+	return Tx(ctx, db, func(tx bun.Tx) error {
+		if err := updateUser(ctx, tx, "change password", id, "password_hash = ?", hash); err != nil {
+			return err
+		}
+		if err := updateUser(ctx, tx, "change password", id, "must_change_password = ?", false); err != nil {
+			return err
+		}
+		return RevokeUserTokens(ctx, tx, id)
+	})
 }
 
 func updateUser(ctx context.Context, db bun.IDB, op string, id int64, set string, arg any) error {

@@ -84,13 +84,16 @@ type Convenzione struct {
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	Username     string    `bun:"username,notnull"`
-	DisplayName  string    `bun:"display_name,notnull"`
-	PasswordHash string    `bun:"password_hash,notnull" json:"-"`
-	Active       bool      `bun:"active,notnull"`
-	CreatedAt    time.Time `bun:"created_at,notnull"`
-	UpdatedAt    time.Time `bun:"updated_at,notnull"`
+	ID           int64  `bun:"id,pk,autoincrement"`
+	Username     string `bun:"username,notnull"`
+	DisplayName  string `bun:"display_name,notnull"`
+	PasswordHash string `bun:"password_hash,notnull" json:"-"`
+	Active       bool   `bun:"active,notnull"`
+	// MustChangePassword is set for a one-time password (creation or reset by an
+	// administrator) and cleared when the user chooses their own (ChangePassword).
+	MustChangePassword bool      `bun:"must_change_password,notnull"`
+	CreatedAt          time.Time `bun:"created_at,notnull"`
+	UpdatedAt          time.Time `bun:"updated_at,notnull"`
 }
 
 // Grant gives a user a role in one Comune, for one Ente (EnteID 0 for TOP). Services is the
