@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/varco-anpr/varco/api"
@@ -41,7 +42,9 @@ func checkedProxy(t *testing.T, target string) string {
 		t.Fatal(err)
 	}
 	p := httputil.NewSingleHostReverseProxy(u)
+	var answers atomic.Int64
 	p.ModifyResponse = func(resp *http.Response) error {
+		answers.Add(1)
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
@@ -54,6 +57,11 @@ func checkedProxy(t *testing.T, target string) string {
 		return nil
 	}
 	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		if answers.Load() == 0 {
+			t.Error("contract: no answer went through the checking proxy")
+		}
+	})
 	return srv.URL
 }
