@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,8 +36,13 @@ type tokenResponse struct {
 }
 
 // dummyHash is verified when the user does not exist, so that a wrong username and a wrong
-// password take the same time.
-var dummyHash, _ = auth.HashPassword("varco-timing-equaliser")
+// password take the same time. Computed at the first sign-in, not at package init: an argon2id
+// hash costs its memory (64 MiB) and about a second, which every varco command (-h, migrate,
+// the worker) paid at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword("varco-timing-equaliser")
+	return h
+})
 
 // authHandlers serve the /auth endpoints; they hold the in-memory failure counts of unknown
 // usernames (auth_lockout.go), which belong to one Server.
@@ -114,7 +120,7 @@ func (h *authHandlers) unknownUser(c *fiber.Ctx, req tokenRequest, now time.Time
 	if _, err := store.ClaimLoginAttempt(c.UserContext(), h.s.DB, 0, -1, 0, now); err != nil {
 		return err
 	}
-	_, _ = auth.VerifyPassword(dummyHash, req.Password)
+	_, _ = auth.VerifyPassword(dummyHash(), req.Password)
 	return refuseLogin(c, auth.LockDelay(failures))
 }
 

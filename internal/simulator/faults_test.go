@@ -192,7 +192,7 @@ func TestFaultsAdmin(t *testing.T) {
 		t.Fatalf("faults %+v", got)
 	}
 	resp, b = adminDo(t, e, http.MethodGet, "/admin/faults", "", nil)
-	if back, err := ParseFaults(b); err != nil || back["C020"] != got["C020"] || !strings.Contains(string(b), `"250ms"`) {
+	if back, err := ParseFaults(b); err != nil || resp.StatusCode != http.StatusOK || back["C020"] != got["C020"] || !strings.Contains(string(b), `"250ms"`) {
 		t.Fatalf("GET: %s %v", b, err)
 	}
 	if resp, b = adminDo(t, e, http.MethodPut, "/admin/faults/C030", "", []byte(`{"timeoutRate":0.5}`)); resp.StatusCode != 200 || e.sim.CurrentFaults()["C030"].TimeoutRate != 0.5 {

@@ -127,7 +127,7 @@ func TestTokenFailures(t *testing.T) {
 			if tt.claims != nil {
 				tt.claims(p.assertion)
 			}
-			key, kid, alg := keyA, "kid-a", jwt.SigningMethod(jwt.SigningMethodRS256)
+			key, kid := keyA, "kid-a"
 			if tt.key != nil {
 				key = tt.key
 			}
@@ -136,8 +136,7 @@ func TestTokenFailures(t *testing.T) {
 			}
 			var assertion string
 			if tt.alg != nil {
-				alg = tt.alg
-				tok := jwt.NewWithClaims(alg, p.assertion)
+				tok := jwt.NewWithClaims(tt.alg, p.assertion)
 				tok.Header["kid"] = kid
 				assertion, _ = tok.SignedString([]byte("secret-secret-secret-secret-1234"))
 			} else {
