@@ -26,7 +26,7 @@ func consoleBrowser(t *testing.T) (context.Context, context.CancelFunc) {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute) // a guard against a hang; the journey takes 1–4 min under load
 	return ctx, func() { cancelTimeout(); cancel(); cancelAlloc() }
 }
 
