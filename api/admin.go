@@ -13,6 +13,7 @@ import (
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // The administration API (/api/v1/admin, docs/governance.md). Every handler decides with the
@@ -205,7 +206,7 @@ func snapshot(v any) string {
 // checkIdentifiers refuses (400) a Comune that is not a codice catastale and an object id
 // that is not a positive integer. "" means the route has none.
 func checkIdentifiers(comune, objectID string) error {
-	if comune != "" && !reComune.MatchString(comune) {
+	if comune != "" && !workflows.IsComuneCode(comune) {
 		return fail(errcode.InvalidRequest, "comune must be a codice catastale (e.g. H501)")
 	}
 	if objectID != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // AnprSetupView is a Comune's ANPR set-up as its TOP may read it: where Varco calls and as
@@ -31,7 +32,7 @@ type AnprSetupView struct {
 // AUTORIZZATO there, 404 for anyone else). It is read-only: `varco comune set-anpr` changes it.
 func (s *Server) anprSetup(c *fiber.Ctx) error {
 	comune := c.Params("comune")
-	if !reComune.MatchString(comune) {
+	if !workflows.IsComuneCode(comune) {
 		return fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
 	}
 	scopes, err := s.Authz.AuditScopes(c.UserContext(), callerOf(c).UserID)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/errcode"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // maxAnchorsChecked bounds one anchor check request (a year of daily anchors fits).
@@ -16,7 +17,7 @@ const maxAnchorsChecked = 1000
 // Same scope rules as auditVerify.
 func (s *Server) auditAnchor(c *fiber.Ctx) error {
 	comune := c.Query("comune")
-	if !reComune.MatchString(comune) {
+	if !workflows.IsComuneCode(comune) {
 		return fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
 	}
 	if err := s.mayVerifyComune(c, comune); err != nil {
@@ -53,7 +54,7 @@ func (s *Server) auditAnchorCheck(c *fiber.Ctx) error {
 		return fail(errcode.InvalidRequest, "anchors must hold between 1 and 1000 anchors")
 	}
 	for _, a := range req.Anchors {
-		if !reComune.MatchString(a.Comune) || a.Seq <= 0 {
+		if !workflows.IsComuneCode(a.Comune) || a.Seq <= 0 {
 			return fail(errcode.InvalidRequest, "each anchor needs a comune (codice catastale) and a positive seq")
 		}
 		if err := s.mayVerifyComune(c, a.Comune); err != nil {

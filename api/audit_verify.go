@@ -6,6 +6,7 @@ import (
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // auditVerify answers GET /api/v1/audit/verify?comune=H501: the walk of the Comune's hash
@@ -15,7 +16,7 @@ import (
 // 200 with ok=false: the walk succeeded, and its finding is the answer.
 func (s *Server) auditVerify(c *fiber.Ctx) error {
 	comune := c.Query("comune")
-	if !reComune.MatchString(comune) {
+	if !workflows.IsComuneCode(comune) {
 		return fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
 	}
 	if err := s.mayVerifyComune(c, comune); err != nil {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/varco-anpr/varco/internal/catalogue"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/codicefiscale"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/workflows"
@@ -64,20 +65,11 @@ type QueryResponse struct {
 }
 
 var (
-	reComune      = regexp.MustCompile(`^[A-Z][0-9]{3}$`)
 	reIDANPR      = regexp.MustCompile(`^[A-Z0-9]{9}$`)
 	reIdempotency = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 	reWorkstation = regexp.MustCompile(`^[\x20-\x7e]{1,64}$`)
-	rome          = mustLoadRome()
+	rome          = clock.Rome()
 )
-
-func mustLoadRome() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}
 
 func (s *Server) query(c *fiber.Ctx) error {
 	svc, ok := catalogue.Lookup(c.Params("service"))
@@ -169,7 +161,7 @@ func (s *Server) queryInput(c *fiber.Ctx, service string, req *QueryRequest) (wo
 	if err != nil {
 		return workflows.QueryInput{}, err
 	}
-	if !reComune.MatchString(req.Comune) {
+	if !workflows.IsComuneCode(req.Comune) {
 		return workflows.QueryInput{}, fail(errcode.InvalidRequest, "comune must be a codice catastale such as H501")
 	}
 	motivo := strings.TrimSpace(req.Motivo)

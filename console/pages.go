@@ -9,20 +9,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // pages are the parsed templates: each page is layout.html plus its own file.
 type pages struct{ byName map[string]*template.Template }
 
-var rome = mustRome()
-
-func mustRome() *time.Location {
-	l, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}
+var rome = clock.Rome()
 
 var funcs = template.FuncMap{
 	// ora shows a time as Rome's office clock does.

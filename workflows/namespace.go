@@ -10,7 +10,12 @@ import (
 
 const namespacePrefix = "comune-"
 
+// reComuneCode is a Comune's codice catastale (Belfiore): a letter and three digits, H501.
 var reComuneCode = regexp.MustCompile(`^[A-Z][0-9]{3}$`)
+
+// IsComuneCode reports whether s is a codice catastale (H501): the one pattern the API, the
+// CLI and the namespaces check Comuni against.
+func IsComuneCode(s string) bool { return reComuneCode.MatchString(s) }
 
 // Namespace is the Temporal namespace of a Comune: H501 → "comune-h501".
 func Namespace(comune string) string {

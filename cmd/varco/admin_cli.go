@@ -25,14 +25,14 @@ import (
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // The installation operator's commands: they act on the database directly, as the person
 // who installed Varco, and are the only way to create a Comune or its first TOP.
 
 var (
-	reBelfiore = regexp.MustCompile(`^[A-Z][0-9]{3}$`)
-	reIstat    = regexp.MustCompile(`^[0-9]{6}$`)
+	reIstat = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
 // comuneFlags are the flags of `varco comune add` and `varco comune set-anpr`.
@@ -88,7 +88,7 @@ func (f *userFlags) register(fs *flag.FlagSet) {
 
 func runComuneAdd(f *comuneFlags) commandFunc {
 	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-		if !reBelfiore.MatchString(f.code) || !reIstat.MatchString(f.istat) || f.name == "" {
+		if !workflows.IsComuneCode(f.code) || !reIstat.MatchString(f.istat) || f.name == "" {
 			return errors.New("--code (e.g. H501), --istat (6 digits) and --name are required")
 		}
 		box, db, err := adminBackends(ctx, cfg, true)

@@ -7,9 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-	// ANPR's quota day is the Europe/Rome calendar day; embedding the zone database keeps
-	// NextRomeMidnight right (DST included) on hosts and images without /usr/share/zoneinfo.
-	_ "time/tzdata"
 
 	"github.com/varco-anpr/varco/internal/clock"
 )
@@ -68,15 +65,8 @@ func (m *MemoryPauses) Pause(_ context.Context, key string, until time.Time) err
 // and a purpose belongs to one e-service (docs/anpr.md §6).
 func pauseKey(clientID, purposeID string) string { return clientID + "/" + purposeID }
 
-// rome is Europe/Rome; tzdata is embedded, so the fallback (CET without DST) is unreachable
-// in practice and only avoids a panic at init.
-var rome = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}()
+// rome is Europe/Rome, PDND's quota day.
+var rome = clock.Rome()
 
 // NextRomeMidnight returns the first midnight in Europe/Rome strictly after t, in that zone:
 // when PDND's daily quota window (00:00–23:59:59.999 Rome) restarts. DST changes in Italy

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
-	_ "time/tzdata" // Europe/Rome must resolve even on hosts without a zoneinfo database
+
+	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // Daily quotas per purpose (docs/anpr.md §6): PDND "soglie" count the calls of a purpose per
@@ -16,15 +17,7 @@ import (
 
 const limitExceededType = "https://govway.org/handling-errors/429/LimitExceeded.html"
 
-var rome = mustLoadRome()
-
-func mustLoadRome() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		panic("simulator: Europe/Rome: " + err.Error()) // cannot happen with time/tzdata
-	}
-	return loc
-}
+var rome = clock.Rome()
 
 // romeDay identifies the calendar day of t in Europe/Rome as yyyymmdd.
 func romeDay(t time.Time) int {

@@ -1,24 +1,13 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/clock"
 )
 
 // rome is where convenzioni are signed: their validity days are Italian calendar days.
-var rome = mustLoadRome()
-
-func mustLoadRome() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		// The service cannot judge validity days without it; the binary should embed tzdata
-		// (import _ "time/tzdata" in main) when the host lacks it.
-		panic(fmt.Sprintf("store: load Europe/Rome: %v", err))
-	}
-	return loc
-}
+var rome = clock.Rome()
 
 // Rome returns the Europe/Rome location.
 func Rome() *time.Location { return rome }
