@@ -44,6 +44,9 @@ func TestGoClientScenario(t *testing.T) {
 	if err != nil || len(r.Soggetti) != 1 || r.Soggetti[0].Identificativi == nil || r.Soggetti[0].Identificativi.IDANPR != "AF41450AS" {
 		t.Fatalf("C030: %+v %v", r, err)
 	}
+	if len(r.Anomalie) != 1 || r.Anomalie[0].CodiceErroreAnomalia != "EN148" || r.Anomalie[0].TipoErroreAnomalia != "W" {
+		t.Fatalf("C030 by codice fiscale without ANPR's EN148 warning: %+v", r.Anomalie)
+	}
 
 	// C020 by idANPR: generalità and residenza, typed.
 	r, err = c.Query(ctx, "C020", varco.QueryRequest{Comune: "H501", Motivo: "PROT-2026-123",

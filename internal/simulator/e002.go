@@ -318,10 +318,16 @@ func (s *Simulator) answer(svc catalogue.Service, body []byte) (*rispostaOK, err
 		resp.ListaSoggetti.DatiSoggetto = s.build(svc, p, q.refDate)
 	}
 	resp.IDOperazioneANPR = s.nextOperazione()
-	if q.req.CriteriRicerca.CodiceFiscale != "" && svc.Code != "C030" { // C030 is how the idANPR is found
+	// ANPR warns every search not made by idANPR, C030's included: "viene inviato per tutte
+	// le ricerche effettuate con criteri di selezione differenti dall'idANPR" (italia/anpr#4571).
+	if c := q.req.CriteriRicerca; c.IDANPR == "" {
+		campo := "codiceFiscale"
+		if c.CodiceFiscale == "" {
+			campo = "criteriRicerca"
+		}
 		resp.ListaAnomalie = append(resp.ListaAnomalie, anomalia{
 			CodiceErroreAnomalia: "EN148", TipoErroreAnomalia: "W", TestoErroreAnomalia: textSoloIDANPR,
-			CampoErroreAnomalia: "codiceFiscale",
+			CampoErroreAnomalia: campo,
 		})
 	}
 	return resp, nil

@@ -131,7 +131,11 @@ func TestE002Services(t *testing.T) {
 			if _, err := uuid.Parse(r.IDOperazioneANPR); err != nil { // recent answers' shape
 				t.Errorf("idOperazioneANPR %q is not UUID-like", r.IDOperazioneANPR)
 			}
-			if len(r.ListaSoggetti.DatiSoggetto) != 1 || r.ListaAnomalie == nil || len(r.ListaAnomalie) != 0 {
+			wantWarnings := 0
+			if tt.code == "C030" { // asked by codice fiscale: EN148 W
+				wantWarnings = 1
+			}
+			if len(r.ListaSoggetti.DatiSoggetto) != 1 || r.ListaAnomalie == nil || len(r.ListaAnomalie) != wantWarnings {
 				t.Fatalf("answer %s", b)
 			}
 			tt.check(t, r.ListaSoggetti.DatiSoggetto[0])
@@ -359,8 +363,8 @@ func TestURLs(t *testing.T) {
 }
 
 // TestC030OfficialCriteria: C030 finds the idANPR from a codice fiscale or generalità, never
-// from an idANPR, answers with the identifier alone, and without the EN148 warning that the
-// other services give when asked by codice fiscale.
+// from an idANPR, and answers with the identifier alone, with the EN148 warning every search
+// not made by idANPR gets (italia/anpr#4571).
 func TestC030OfficialCriteria(t *testing.T) {
 	e := shared(t)
 	resp, b := e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byID("AF41450AS"))))
@@ -369,7 +373,8 @@ func TestC030OfficialCriteria(t *testing.T) {
 	}
 	resp, b = e.call(t, e.defaultParts(svc(t, "C030"), body("C030", byCF("STTSGT90A01H501J"))))
 	r := okAnswer(t, resp, b)
-	if len(r.ListaAnomalie) != 0 || r.ListaSoggetti.DatiSoggetto[0].Identificativi.IDANPR != "AF41450AS" {
+	if len(r.ListaAnomalie) != 1 || r.ListaAnomalie[0].CodiceErroreAnomalia != "EN148" || r.ListaAnomalie[0].TipoErroreAnomalia != "W" ||
+		r.ListaSoggetti.DatiSoggetto[0].Identificativi.IDANPR != "AF41450AS" {
 		t.Fatalf("C030 by codice fiscale: %s", b)
 	}
 }

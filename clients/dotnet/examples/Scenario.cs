@@ -25,6 +25,8 @@ public static class Scenario
 
             var r = await c.QueryAsync("C030", new QueryRequest("H501", Criteri.ByCodiceFiscale("STTSGT90A01H501J"), "PROT-2026-124"));
             Check("C030 by codice fiscale", r.Soggetti.Count == 1 && r.Soggetti[0].Identificativi.IdANPR == "AF41450AS");
+            // ANPR warns every search not made by idANPR: EN148, type W, in Anomalie.
+            Check("C030 carries the EN148 warning", r.Anomalie != null && r.Anomalie.Exists(a => a.CodiceErroreAnomalia == "EN148" && a.TipoErroreAnomalia == "W"));
 
             var c020 = new QueryRequest("H501", Criteri.ByIdANPR("AF41450AS"), "PROT-2026-123");
             r = await c.QueryAsync("C020", c020, "fascicolo-42-dotnet");

@@ -19,6 +19,8 @@ public final class Scenario {
         Model.QueryResponse r = c.query("C030",
                 new Model.QueryRequest("H501", Model.Criteri.byCodiceFiscale("STTSGT90A01H501J"), "PROT-2026-124"));
         check("C030 by codice fiscale", r.soggetti.size() == 1 && "AF41450AS".equals(r.soggetti.get(0).identificativi.idANPR));
+        // ANPR warns every search not made by idANPR: EN148, type W, in anomalie.
+        check("C030 carries the EN148 warning", r.anomalie.stream().anyMatch(a -> "EN148".equals(a.codiceErroreAnomalia) && "W".equals(a.tipoErroreAnomalia)));
 
         Model.QueryRequest c020 = new Model.QueryRequest("H501", Model.Criteri.byIdANPR("AF41450AS"), "PROT-2026-123");
         r = c.query("C020", c020, "fascicolo-42-java", null);
