@@ -67,6 +67,14 @@ func TestGoClientScenario(t *testing.T) {
 		t.Fatalf("outcome: %+v %v %v", out, running, err)
 	}
 
+	// A verification: is SETTIMO SOGGETTO alive? ANPR answers S or N in InfoSoggettoEnte.
+	v, err := c.Query(ctx, "C007", varco.QueryRequest{Comune: "H501", Motivo: "PROT-2026-129",
+		Criteri:  varco.Criteri{IDANPR: "AF41450AS"},
+		Verifica: &varco.Verifica{Generalita: &varco.Generalita{Cognome: "SETTIMO", Nome: "SOGGETTO"}}})
+	if err != nil || len(v.Soggetti) != 1 || len(v.Soggetti[0].InfoSoggettoEnte) != 1 || v.Soggetti[0].InfoSoggettoEnte[0].Valore != "S" {
+		t.Fatalf("C007: %+v %v", v, err)
+	}
+
 	// The errors an application must handle, as typed problems.
 	cases := []struct {
 		name, service string

@@ -37,7 +37,9 @@ const (
 )
 
 // DemoServices are the e-services of the demo convenzione.
-var DemoServices = []string{"C015", "C016", "C017", "C018", "C019", "C020", "C021", "C030"}
+// C007 (verifica dell'esistenza in vita) is there so that an integrator can try a
+// verification service in TEST without widening the convenzione first.
+var DemoServices = []string{"C007", "C015", "C016", "C017", "C018", "C019", "C020", "C021", "C030"}
 
 // DemoOptions configures Demo.
 type DemoOptions struct {

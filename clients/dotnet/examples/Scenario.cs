@@ -36,6 +36,14 @@ public static class Scenario
             Check("same Idempotency-Key, same answer", again.RequestId == r.RequestId && again.IdOperazioneANPR == r.IdOperazioneANPR);
             Check("outcome by request id", (await c.RequestAsync(r.RequestId)).Outcome == "ok");
 
+            // A verification: is SETTIMO SOGGETTO alive? ANPR answers S or N in InfoSoggettoEnte.
+            var c007 = new QueryRequest("H501", Criteri.ByIdANPR("AF41450AS"), "PROT-2026-129")
+            {
+                Verifica = new Verifica { Generalita = new Generalita { Cognome = "SETTIMO", Nome = "SOGGETTO" } },
+            };
+            var v = await c.QueryAsync("C007", c007);
+            Check("C007 verification answers S", v.Soggetti[0].InfoSoggettoEnte[0].Valore == "S");
+
             await Expect("404 subject_not_found", 404, "subject_not_found", true,
                 () => c.QueryAsync("C021", new QueryRequest("H501", Criteri.ByIdANPR("OR69233LN"), "PROT-2026-125")));
             var c008 = new QueryRequest("H501", Criteri.ByIdANPR("AF41450AS"), "PROT-2026-126")

@@ -32,6 +32,15 @@ public final class Scenario {
                 && again.idOperazioneANPR.equals(r.idOperazioneANPR));
         check("outcome by request id", "ok".equals(c.request(r.requestId).outcome));
 
+        // A verification: is SETTIMO SOGGETTO alive? ANPR answers S or N in infoSoggettoEnte.
+        Model.QueryRequest c007 = new Model.QueryRequest("H501", Model.Criteri.byIdANPR("AF41450AS"), "PROT-2026-129");
+        c007.verifica = new Model.Verifica();
+        c007.verifica.generalita = new Model.Generalita();
+        c007.verifica.generalita.cognome = "SETTIMO";
+        c007.verifica.generalita.nome = "SOGGETTO";
+        Model.QueryResponse v = c.query("C007", c007);
+        check("C007 verification answers S", "S".equals(v.soggetti.get(0).infoSoggettoEnte.get(0).valore));
+
         expect("404 subject_not_found", 404, "subject_not_found", true, () -> c.query("C021",
                 new Model.QueryRequest("H501", Model.Criteri.byIdANPR("OR69233LN"), "PROT-2026-125")));
         Model.QueryRequest c008 = new Model.QueryRequest("H501", Model.Criteri.byIdANPR("AF41450AS"), "PROT-2026-126");
