@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,7 +38,9 @@ func (s *Server) rateLimit() fiber.Handler {
 			return "addr:" + c.IP()
 		},
 		LimitReached: func(c *fiber.Ctx) error {
-			retry := c.GetRespHeader(fiber.HeaderRetryAfter)
+			// Cloned: Fiber's header strings alias fasthttp's buffer, which writeProblem's own
+			// Retry-After (midnight) overwrites; an alias would then read its first digits.
+			retry := strings.Clone(c.GetRespHeader(fiber.HeaderRetryAfter))
 			err := writeProblem(c, errcode.RateLimited, "too many requests in this minute; retry after the seconds in Retry-After", "")
 			c.Set(fiber.HeaderRetryAfter, retry) // the window's end, not writeProblem's midnight
 			return err
