@@ -50,6 +50,8 @@ func (x *Console) mountAdmin(g fiber.Router) {
 	g.Post("/convenzioni/:id", x.staff(x.editConvenzione))
 	g.Get("/utenti", x.staff(x.usersPage))
 	g.Post("/utenti", x.staff(x.createUser))
+	g.Get("/utenti/:id/profilo", x.staff(x.profilePage))
+	g.Post("/utenti/:id/profilo", x.staff(x.saveProfile)) // before :azione, which would take it
 	g.Post("/utenti/:id/:azione", x.staff(x.userAction))
 	g.Get("/eventi", x.staff(x.eventsPage))
 	g.Get("/anpr", x.staff(x.anprPage))

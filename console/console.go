@@ -65,7 +65,7 @@ func New(d Deps) (*Console, error) {
 		return nil, err
 	}
 	return &Console{Deps: d, sessions: newSessions(d.Now), pages: p,
-		verified: verifications{last: map[string]verification{}}}, nil
+		verified: verifications{last: map[string]verification{}, anchors: map[string]string{}}}, nil
 }
 
 // Mount registers the console's routes on app.

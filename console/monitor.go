@@ -47,6 +47,9 @@ func (x *Console) mountMonitor(g fiber.Router) {
 	g.Get("/diretta/flusso", x.staff(x.liveStream))
 	g.Get("/integrita", x.staff(x.integrityPage))
 	g.Post("/integrita", x.staff(x.verify))
+	g.Post("/integrita/ancora", x.staff(x.takeAnchor))
+	g.Get("/integrita/ancora.json", x.staff(x.downloadAnchor))
+	g.Post("/integrita/verifica-ancore", x.staff(x.checkAnchors))
 }
 
 // names resolves user and Ente ids to names, as far as the caller may read them (an
@@ -257,22 +260,26 @@ type verification struct {
 	Result map[string]any
 }
 
-// verifications keeps the last check of each Comune, in memory: a restart forgets it, and
-// the check is cheap to run again.
+// verifications keeps the last check and the last anchor of each Comune, in memory: a
+// restart forgets them, the check is cheap to run again and the anchor is the office's to keep.
 type verifications struct {
-	mu   sync.Mutex
-	last map[string]verification
+	mu      sync.Mutex
+	last    map[string]verification
+	anchors map[string]string
 }
 
-func (x *Console) integrityPage(c *fiber.Ctx) error {
+func (x *Console) integrityPage(c *fiber.Ctx) error { return x.integrity(c, "", nil) }
+
+// integrity renders the page with the pasted anchors and the API's check of them, if any.
+func (x *Console) integrity(c *fiber.Ctx, pasted string, check *anchorCheck) error {
+	d := integrityData{Pasted: pasted, Check: check}
 	x.verified.mu.Lock()
-	v, ok := x.verified.last[comuneOf(c)]
-	x.verified.mu.Unlock()
-	var d *verification
-	if ok {
-		d = &v
+	if v, ok := x.verified.last[comuneOf(c)]; ok {
+		d.Verified = &v
 	}
-	return x.render(c, fiber.StatusOK, "integrita", view{Title: "Integrità del registro", Nav: "integrita", Data: d})
+	d.Anchor = x.verified.anchors[comuneOf(c)]
+	x.verified.mu.Unlock()
+	return x.render(c, fiber.StatusOK, "integrita", view{Title: "Integrità del registro", Nav: "integrita", Data: d, Error: formErrorOf(c)})
 }
 
 // verify runs GET /api/v1/audit/verify (the whole chain and its signed checkpoints).

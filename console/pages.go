@@ -129,6 +129,8 @@ var flashes = map[string]string{
 	"password":    "Password cambiata.",
 	"sospeso":     "Utente sospeso.",
 	"riattivato":  "Utente riattivato.",
+	"profilo":     "Profilo aggiornato.",
+	"ancora":      "Ancora prodotta: scaricala e conservala fuori da Varco.",
 }
 
 // refuse renders the error page.
