@@ -14,6 +14,9 @@ import (
 
 	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/rbac"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 )
 
 // consoleBrowser is a headless Chromium at 1366×768, the laptop the console must fit.
@@ -73,9 +76,21 @@ func (j *journey) see(ctx context.Context, want string) string {
 	return ""
 }
 
+// shot saves the whole page as PNG. The tab is brought to the front first: Chrome gives a
+// hidden tab no frames, and a capture waits for one (a full run once hung here until the
+// test's deadline). A minute bounds it, so a stuck capture fails with its own name.
 func (j *journey) shot(ctx context.Context, name string) {
 	j.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // the whole page, PNG
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	front := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{})
+		return err
+	})
+	if err := chromedp.Do(sctx, front); err != nil {
+		j.t.Fatalf("screenshot %s: bring the tab to the front: %v", name, err)
+	}
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		j.t.Fatalf("screenshot %s: %v", name, err)
 	}
