@@ -76,27 +76,41 @@ func (j *journey) see(ctx context.Context, want string) string {
 	return ""
 }
 
-// shot saves the whole page as PNG. The tab is brought to the front first: Chrome gives a
-// hidden tab no frames, and a capture waits for one (a full run once hung here until the
-// test's deadline). A minute bounds it, so a stuck capture fails with its own name.
+// shot saves the whole page as PNG. The tab is brought to the front first (Chrome gives a
+// hidden tab no frames, and a capture waits for one), and a capture is bounded: in full
+// runs the page reached by a submitted search once never gave its frame, so a capture that
+// times out is retried once on the page reloaded, and only then fails.
 func (j *journey) shot(ctx context.Context, name string) {
 	j.t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	front := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{})
-		return err
-	})
-	if err := chromedp.Do(sctx, front); err != nil {
-		j.t.Fatalf("screenshot %s: bring the tab to the front: %v", name, err)
+	png, err := capture(ctx, false)
+	if err != nil {
+		png, err = capture(ctx, true)
 	}
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		j.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(j.dir, name+".png"), png, 0o644); err != nil {
 		j.t.Fatal(err)
 	}
+}
+
+// capture brings the tab to the front, optionally reloads it, and takes a full-page PNG
+// within 30 seconds.
+func capture(ctx context.Context, reload bool) ([]byte, error) {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	front := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{})
+		return err
+	})
+	steps := []chromedp.Action[chromedp.Void]{front}
+	if reload {
+		steps = append(steps, chromedp.Reload())
+	}
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		return nil, err
+	}
+	return chromedp.Run(sctx, chromedp.FullScreenshot(100))
 }
 
 func (j *journey) signIn(ctx context.Context, user, password string) {
