@@ -98,24 +98,14 @@ func awaitText(ctx context.Context, want string) (string, error) {
 // with no write controls; demo-operatore gets no UI access.
 func TestBrowserWebUI(t *testing.T) {
 	chromiumPath(t)
-	cfg := testConfig(t, t.TempDir())
-	p, err := devtemporal.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TemporalUIPort = p
-	s, base := startEnv(t, cfg)
+	s, base, ui := startEnvWithUI(t)
 	defer s.stop(quietLogger())
-	if err := s.startUI(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	op := login(t, base, "demo-operatore")
 	a := call(t, "POST", base+"/api/v1/anpr/C020", op, query("AF41450AS"))
 	if a.status != 200 {
 		t.Fatalf("query: %d %s", a.status, a.raw)
 	}
 	id := a.body["requestId"].(string)
-	ui := uiURL(cfg)
 
 	ctx, cancel := browser(t)
 	defer cancel()
@@ -170,4 +160,22 @@ func TestBrowserWebUI(t *testing.T) {
 	if loc, _ := chromedp.Run(ctx2, chromedp.Location()); !strings.HasPrefix(loc, base) {
 		t.Fatalf("demo-operatore left Varco's sign-in for %s", loc)
 	}
+}
+
+// startEnvWithUI starts the whole system and the Temporal Web UI on a free port, for the
+// tests that drive the UI in a browser; ui is the Web UI's URL.
+func startEnvWithUI(t *testing.T) (s *stack, base, ui string) {
+	t.Helper()
+	cfg := testConfig(t, t.TempDir())
+	p, err := devtemporal.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TemporalUIPort = p
+	s, base = startEnv(t, cfg)
+	if err := s.startUI(context.Background()); err != nil {
+		s.stop(quietLogger())
+		t.Fatal(err)
+	}
+	return s, base, uiURL(cfg)
 }

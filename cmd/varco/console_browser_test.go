@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/varco-anpr/varco/internal/devtemporal"
 	"github.com/varco-anpr/varco/rbac"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -303,26 +302,17 @@ func (j *journey) adminByKeyboard(ctx context.Context, oneTime string) credentia
 // with no second password.
 func TestBrowserOneSignIn(t *testing.T) {
 	chromiumPath(t)
-	cfg := testConfig(t, t.TempDir())
-	p, err := devtemporal.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TemporalUIPort = p
-	s, base := startEnv(t, cfg)
+	s, base, ui := startEnvWithUI(t)
 	defer s.stop(quietLogger())
-	if err := s.startUI(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	id := mustQuery(t, base, login(t, base, "demo-operatore"), "C020", query("AF41450AS"))
 	j := &journey{t: t, base: base, dir: t.TempDir()}
 	ctx, cancel := consoleBrowser(t)
 	defer cancel()
 	j.signIn(ctx, "demo-top", "demo")
 	j.see(ctx, "Sei TOP nel Comune H501")
-	j.run(ctx, "open the UI", chromedp.Navigate(uiURL(cfg)+"/namespaces/comune-h501/workflows"))
+	j.run(ctx, "open the UI", chromedp.Navigate(ui+"/namespaces/comune-h501/workflows"))
 	j.see(ctx, id) // the workflow list, and no sign-in form on the way
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, uiURL(cfg)) {
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, ui) {
 		t.Fatalf("the UI did not open: at %s", loc)
 	}
 }
