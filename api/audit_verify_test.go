@@ -69,7 +69,7 @@ func newAuditEnv(t testing.TB) *auditEnv {
 		case 2:
 			r.SubjectHash = auditlog.SubjectHashCF(testSubjectKey, p.cf)
 		}
-		if _, err := w.InsertAudit(context.Background(), r); err != nil {
+		if _, err := w.Insert(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -309,15 +309,13 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 	return &activities.Activities{
 		Authz: az,
 		// One 429 LimitExceeded pauses the pair on every worker sharing the database.
-		ANPR:       anpr.NewClient(anpr.Options{Logger: log, Pauses: anpr.NewCachedPauses(store.AnprPauses{DB: db}, pauseRecheck, nil)}),
-		Profiles:   &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
-		Audit:      &auditlog.Writer{DB: db, Signer: k.signer},
-		Retention:  auditlog.Retention{DB: db, Signer: k.signer},
-		Directory:  activities.StoreDirectory{DB: db},
-		SubjectKey: k.subject,
-		Sealer:     k.box,
-		Seals:      k.seals,
-		Claims:     store.RequestClaims{DB: db},
+		ANPR:      anpr.NewClient(anpr.Options{Logger: log, Pauses: anpr.NewCachedPauses(store.AnprPauses{DB: db}, pauseRecheck, nil)}),
+		Profiles:  &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
+		Audit:     &auditlog.Writer{DB: db, SubjectKey: k.subject, Sealer: k.box, Signer: k.signer},
+		Retention: auditlog.Retention{DB: db, Signer: k.signer},
+		Directory: activities.StoreDirectory{DB: db},
+		Seals:     k.seals,
+		Claims:    store.RequestClaims{DB: db},
 	}, nil
 }
 

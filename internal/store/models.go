@@ -146,7 +146,7 @@ type AuditRecord struct {
 	// SubjectSealed is the subject's identifier sealed with the secrets key (secretbox,
 	// purpose "audit-subject:<comune>"); never the identifier in clear.
 	SubjectSealed string `bun:"subject_sealed,notnull"`
-	// Seq, PrevHash and Hash chain the Comune's records (see ChainHash); InsertAudit sets them.
+	// Seq, PrevHash and Hash chain the Comune's records (auditlog.ChainHash); auditlog.Writer sets them.
 	Seq      int64  `bun:"seq,notnull"`
 	PrevHash string `bun:"prev_hash,notnull"`
 	Hash     string `bun:"hash,notnull"`
