@@ -61,8 +61,8 @@ type adminReq struct {
 // admin decisions and query decisions must come from the same rules. Malformed identifiers
 // are refused here, before anything is recorded: an event names only well-formed objects.
 func (s *Server) newAdminReq(c *fiber.Ctx, comune, action, objectType, objectID string) (*adminReq, error) {
-	az, ok := s.Authz.(*rbac.Authorizer)
-	if !ok {
+	az := s.Authz
+	if az == nil {
 		return nil, fail(errcode.Unavailable, "administration is not available on this server")
 	}
 	if err := checkIdentifiers(comune, objectID); err != nil {

@@ -12,14 +12,8 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
 )
-
-// fixedScopes stands in for rbac: the scopes each user reads.
-type fixedScopes map[int64][]store.Scope
-
-func (f fixedScopes) AuditScopes(_ context.Context, userID int64) ([]store.Scope, error) {
-	return f[userID], nil
-}
 
 var testSubjectKey = bytes.Repeat([]byte{5}, 32)
 
@@ -39,18 +33,27 @@ type auditEnv struct {
 
 func newAuditEnv(t testing.TB) *auditEnv {
 	e := &auditEnv{authEnv: newAuthEnv(t), tokens: map[string]string{}}
-	scopes := fixedScopes{}
-	for name, sc := range map[string]store.Scope{
-		"top.h501": {ComuneCode: "H501"}, "admin.h501": {ComuneCode: "H501", EnteID: 1}, "top.f205": {ComuneCode: "F205"},
+	az, err := rbac.New(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureEnte(t, e.db, 1, "H501")
+	for name, g := range map[string]store.Grant{
+		"top.h501": {ComuneCode: "H501", Role: store.RoleTop}, "admin.h501": {ComuneCode: "H501", Role: store.RoleAdmin, EnteID: 1},
+		"top.f205": {ComuneCode: "F205", Role: store.RoleTop},
 	} {
-		scopes[e.user(name)] = []store.Scope{sc}
+		ensureComune(t, e.db, g.ComuneCode)
+		g.UserID = e.user(name)
+		if err := az.AddGrant(context.Background(), &g); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tokens, err := auth.NewTokens(bytes.Repeat([]byte{9}, 32), 15*time.Minute, e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.s = New(Deps{DB: e.db, Tokens: tokens, Logger: discard(), RequestTimeout: time.Second, Now: e.clock.Now,
-		Authz: scopes, SubjectKey: testSubjectKey, AuditSigner: testSigner()})
+		Authz: az, SubjectKey: testSubjectKey, AuditSigner: testSigner()})
 	for _, name := range []string{"top.h501", "admin.h501", "top.f205"} {
 		e.tokens[name], _ = e.login(name, testPassword).tokens(t)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -30,11 +31,6 @@ type Clients interface {
 	Comuni() []string
 }
 
-// Scoper tells which audit records a user may read (rbac.Authorizer).
-type Scoper interface {
-	AuditScopes(ctx context.Context, userID int64) ([]store.Scope, error)
-}
-
 // Deps are what the API needs; cmd/varco wires them.
 type Deps struct {
 	DB       *store.DB
@@ -45,10 +41,12 @@ type Deps struct {
 	Codec *codec.Codec // the key ring; each request uses its namespace's codec
 	// Sealer seals every query's workflow input (internal/seal); without it the API starts no
 	// workflow, for the worker would refuse it.
-	Sealer         *seal.Signer
-	UIOrigin       string
-	UIURL          string
-	Authz          Scoper
+	Sealer   *seal.Signer
+	UIOrigin string
+	UIURL    string
+	// Authz decides every question of who may do what: queries run it in the worker, the API
+	// asks it for audit scopes, roles and admin decisions, so both follow the same rules.
+	Authz          *rbac.Authorizer
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
 	RequestTimeout time.Duration
