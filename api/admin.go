@@ -22,30 +22,6 @@ import (
 // Scope errors answer 404 when the caller may not know the object exists (another Comune's
 // user, convenzione or grant) and 403 otherwise; nothing changes either way.
 
-func (s *Server) adminRoutes(v1 fiber.Router) {
-	a := s.authenticate
-	v1.Post("/admin/enti", a, s.createEnte)
-	v1.Get("/admin/enti", a, s.listEnti)
-	v1.Get("/admin/enti/:id", a, s.getEnte)
-	v1.Get("/admin/events", a, s.adminEvents)
-	const cm = "/admin/comuni/:comune"
-	v1.Post(cm+"/convenzioni", a, s.createConvenzione)
-	v1.Get(cm+"/convenzioni", a, s.listConvenzioni)
-	v1.Get(cm+"/anpr", a, s.anprSetup)
-	v1.Patch(cm+"/convenzioni/:id", a, s.patchConvenzione)
-	v1.Post(cm+"/users", a, s.createUser)
-	v1.Get(cm+"/users", a, s.listUsers)
-	v1.Get(cm+"/users/:id", a, s.getUser)
-	v1.Patch(cm+"/users/:id", a, s.patchUser)
-	v1.Delete(cm+"/users/:id", a, s.deleteUser)
-	v1.Post(cm+"/users/:id/suspend", a, s.suspendUser)
-	v1.Post(cm+"/users/:id/reactivate", a, s.reactivateUser)
-	v1.Post(cm+"/users/:id/reset-credentials", a, s.resetCredentials)
-	v1.Post(cm+"/grants", a, s.createGrant)
-	v1.Delete(cm+"/grants/:id", a, s.deleteGrant)
-	v1.Delete(cm+"/anpr/pauses", a, s.clearANPRPauses)
-}
-
 // adminReq is one administrative request: who acts, in which Comune, and the event it records.
 type adminReq struct {
 	s      *Server

@@ -20,12 +20,6 @@ import (
 // TOP of that Comune. An API access token (a TOP or ADMIN of the Comune) opens it too, for
 // scripts and the temporal CLI. Everyone else sees encrypted payloads.
 
-func (s *Server) codecRoutes() {
-	g := s.app.Group("/codec", s.codecCORS)
-	g.Post("/decode", s.codecAuthenticate, s.codecDecode)
-	g.Post("/encode", s.codecAuthenticate, s.codecEncode)
-}
-
 // codecCORS admits the Web UI's origin, with credentials (the sign-in's codec cookie, see
 // uiCookieName), and answers its preflights.
 func (s *Server) codecCORS(c *fiber.Ctx) error {

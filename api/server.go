@@ -102,35 +102,6 @@ func New(d Deps) *Server {
 	return s
 }
 
-func (s *Server) routes() {
-	s.app.Get("/healthz", s.healthz)
-	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/status", s.status)
-	v1 := s.app.Group("/api/v1")
-	v1.Use(s.rateLimit())
-	v1.Get("/openapi.json", s.openapi)
-	authn := s.newAuthHandlers()
-	v1.Post("/auth/token", authn.token)
-	v1.Post("/auth/refresh", authn.refresh)
-	v1.Post("/auth/logout", s.authenticate, authn.logout)
-	v1.Get("/auth/me", s.authenticate, s.me)
-	v1.Post("/auth/password", s.authenticate, authn.changePassword)
-	s.oidcRoutes()
-	s.codecRoutes()
-	v1.Post("/anpr/:service", s.authenticate, s.query)
-	v1.Get("/requests/:id", s.authenticate, s.request)
-	v1.Get("/audit", s.authenticate, s.audit)
-	v1.Get("/audit/report", s.authenticate, s.auditReport)
-	v1.Get("/audit/export.csv", s.authenticate, s.auditExportCSV)
-	v1.Get("/audit/export.json", s.authenticate, s.auditExportJSON)
-	v1.Get("/audit/anomalies", s.authenticate, s.auditAnomalies)
-	v1.Get("/audit/verify", s.authenticate, s.auditVerify)
-	v1.Post("/audit/anchor", s.authenticate, s.auditAnchor)
-	v1.Post("/audit/anchor/check", s.authenticate, s.auditAnchorCheck)
-	v1.Get("/audit/tracing.csv", s.authenticate, s.auditTracing)
-	s.adminRoutes(v1)
-}
-
 // App exposes the Fiber app (tests, and Listen in cmd/varco).
 func (s *Server) App() *fiber.App { return s.app }
 
