@@ -94,7 +94,7 @@ func TestCallErrorMapping(t *testing.T) {
 			}
 		})
 	}
-	if ae := new(temporal.ApplicationError); !errors.As(callError(errors.New("dial tcp: refused")), &ae) || ae.Type() != errcode.ANPRUnavailable || ae.NonRetryable() {
+	if ae := new(temporal.ApplicationError); !errors.As(callError(errors.New("dial tcp: refused")), &ae) || ae.Type() != errcode.ANPRUnavailable.String() || ae.NonRetryable() {
 		t.Fatal("an untyped error must be a retryable anpr_unavailable")
 	}
 }
@@ -110,7 +110,7 @@ func TestAuthorizeStoreDownIsRetryable(t *testing.T) {
 	a.Authz = failingAuthz{}
 	_, err := a.Authorize(context.Background(), workflows.AuthorizeInput{Query: in})
 	var ae *temporal.ApplicationError
-	if !errors.As(err, &ae) || ae.Type() != errcode.Unavailable || ae.NonRetryable() {
+	if !errors.As(err, &ae) || ae.Type() != errcode.Unavailable.String() || ae.NonRetryable() {
 		t.Fatalf("want retryable %s, got %v", errcode.Unavailable, err)
 	}
 }
@@ -229,7 +229,7 @@ func TestCallANPRResolvesIDANPRFirst(t *testing.T) {
 		{"idANPR given", withC030, "C020", workflows.Criteria{IDANPR: "UK79569LF"}, nil, 0, anpr.Criteria{IDANPR: "UK79569LF"}, 1, ""},
 		{"C030 itself", withC030, "C030", cf, nil, 0, anpr.Criteria{CodiceFiscale: cf.CodiceFiscale}, 1, ""},
 		{"no C030 purpose", withoutC030, "C020", cf, nil, 0, anpr.Criteria{CodiceFiscale: cf.CodiceFiscale}, 1, ""},
-		{"nobody with that cf", withC030, "C020", cf, &anpr.Error{Kind: anpr.KindNotFound, Message: "Soggetto non registrato in ANPR"}, 1, anpr.Criteria{}, 0, errcode.SubjectNotFound},
+		{"nobody with that cf", withC030, "C020", cf, &anpr.Error{Kind: anpr.KindNotFound, Message: "Soggetto non registrato in ANPR"}, 1, anpr.Criteria{}, 0, errcode.SubjectNotFound.String()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	prof, err := a.Profiles.Profile(ctx, in.Comune)
 	if errors.Is(err, store.ErrNotFound) {
 		return workflows.CallOutput{}, temporal.NewNonRetryableApplicationError(
-			"the Comune has no ANPR access profile", errcode.UnknownComune, nil)
+			"the Comune has no ANPR access profile", errcode.UnknownComune.String(), nil)
 	}
 	if err != nil {
 		return workflows.CallOutput{}, fmt.Errorf("load ANPR profile of %s: %w", in.Comune, err)
@@ -121,11 +121,11 @@ func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (st
 	}
 	ok, err := a.Claims.ClaimCall(ctx, in.RequestID, run.runID, opID, a.Now.Now())
 	if err != nil {
-		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
+		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable.String(), err)
 	}
 	if !ok {
 		// Another run of the same sealed input got here first: a replay. No call.
-		return "", temporal.NewNonRetryableApplicationError("another run already called ANPR for this request", errcode.Forbidden, nil)
+		return "", temporal.NewNonRetryableApplicationError("another run already called ANPR for this request", errcode.Forbidden.String(), nil)
 	}
 	return opID, nil
 }
@@ -194,7 +194,7 @@ func (a *Activities) workstation(ctx context.Context, in workflows.CallInput) (s
 func callError(err error) error {
 	e, ok := anpr.AsError(err)
 	if !ok {
-		return temporal.NewApplicationErrorWithOptions("ANPR call failed", errcode.ANPRUnavailable,
+		return temporal.NewApplicationErrorWithOptions("ANPR call failed", errcode.ANPRUnavailable.String(),
 			temporal.ApplicationErrorOptions{Cause: err})
 	}
 	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Kind), temporal.ApplicationErrorOptions{

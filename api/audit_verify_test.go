@@ -96,9 +96,9 @@ func TestAuditSubjectSearch(t *testing.T) {
 		{"top.h501", "ZZ99999ZZ", 200, "", "rq-7 rq-3 rq-1"},
 		{"admin.h501", "AB12345CD", 200, "", "rq-4 rq-0"}, // Ente 1: records 0, 1, 4, 5
 		{"top.f205", "AB12345CD", 200, "", ""},
-		{"top.h501", "RSSMRA80A01H501X", 400, errcode.InvalidCF, ""},
-		{"top.h501", "AB1234", 400, errcode.InvalidRequest, ""},
-		{"top.h501", "AB12345C!", 400, errcode.InvalidRequest, ""},
+		{"top.h501", "RSSMRA80A01H501X", 400, errcode.InvalidCF.String(), ""},
+		{"top.h501", "AB1234", 400, errcode.InvalidRequest.String(), ""},
+		{"top.h501", "AB12345C!", 400, errcode.InvalidRequest.String(), ""},
 	}
 	for _, tc := range cases {
 		r := e.get(tc.user, "/api/v1/audit?subject="+tc.subject)
@@ -165,7 +165,7 @@ func TestAuditVerifyWithoutKey(t *testing.T) {
 	e := newAuditEnv(t)
 	e.s.AuditSigner = nil
 	r := e.get("top.h501", "/api/v1/audit/verify?comune=H501")
-	if r.status != 503 || r.body["code"] != errcode.Unavailable {
+	if r.status != 503 || r.body["code"] != errcode.Unavailable.String() {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	commonpb "go.temporal.io/api/common/v1"
-
 )
 
 // TestCodecEndpoint: the Web UI's codec endpoint decrypts a Comune's payloads for its TOP

@@ -23,7 +23,7 @@ func ChainHash(r *store.AuditRecord) string {
 	h := sha256.New()
 	for _, s := range []string{
 		chainVersion, r.ComuneCode, itoa(r.Seq), r.PrevHash, r.RequestID, itoa(r.CreatedAt.UnixMicro()),
-		itoa(r.UserID), itoa(r.EnteID), r.Service, r.Motivo, r.Outcome, r.ErrorCode, itoa(int64(r.HTTPStatus)),
+		itoa(r.UserID), itoa(r.EnteID), r.Service, r.Motivo, r.Outcome, string(r.ErrorCode), itoa(int64(r.HTTPStatus)),
 		r.IDOperazioneClient, r.IDOperazioneANPR, r.GovWayTransactionID, r.VoucherJTI, r.CorrelationID,
 		itoa(r.DurationMS), r.Workstation, r.SubjectHash, r.SubjectHashCF, r.SubjectSealed, r.Reason,
 	} {
