@@ -35,6 +35,29 @@ func (c headerCarrier) Get(key string) string { return string(c.h.Peek(key)) }
 func (c headerCarrier) Set(string, string)    {}
 func (c headerCarrier) Keys() []string        { return []string{"traceparent", "tracestate"} }
 
+// methodName is the request's method as a constant string: c.Method() aliases fasthttp's
+// buffer, which the next request on the connection overwrites, and a metric label or a span
+// attribute outlives the request.
+func methodName(c *fiber.Ctx) string {
+	switch m := c.Method(); m {
+	case fiber.MethodGet:
+		return fiber.MethodGet
+	case fiber.MethodPost:
+		return fiber.MethodPost
+	case fiber.MethodPut:
+		return fiber.MethodPut
+	case fiber.MethodPatch:
+		return fiber.MethodPatch
+	case fiber.MethodDelete:
+		return fiber.MethodDelete
+	case fiber.MethodHead:
+		return fiber.MethodHead
+	case fiber.MethodOptions:
+		return fiber.MethodOptions
+	}
+	return "other"
+}
+
 func tracerOf(tp trace.TracerProvider) trace.Tracer {
 	if tp == nil {
 		tp = noop.NewTracerProvider()
@@ -56,8 +79,9 @@ func (s *Server) traceRequest(c *fiber.Ctx) error {
 	if span.IsRecording() {
 		status := c.Response().StatusCode()
 		route := c.Route().Path
-		span.SetName(c.Method() + " " + route)
-		span.SetAttributes(attribute.String("http.route", route), attribute.String("http.request.method", c.Method()),
+		method := methodName(c)
+		span.SetName(method + " " + route)
+		span.SetAttributes(attribute.String("http.route", route), attribute.String("http.request.method", method),
 			attribute.Int("http.response.status_code", status), attribute.String("varco.request_id", requestIDOf(c)))
 		if status >= 500 {
 			span.SetStatus(codes.Error, "")

@@ -168,7 +168,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	elapsed, status, route := time.Since(start), c.Response().StatusCode(), c.Route().Path
-	s.metrics.ObserveHTTP(route, c.Method(), status, elapsed)
+	s.metrics.ObserveHTTP(route, methodName(c), status, elapsed)
 	s.log.Info("http",
 		"method", c.Method(), "route", route, "status", status,
 		"ms", elapsed.Milliseconds(), "requestId", requestIDOf(c), "traceId", traceIDOf(c))

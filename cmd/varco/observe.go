@@ -15,6 +15,7 @@ import (
 
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/telemetry"
@@ -91,6 +92,23 @@ func (o *observability) observeActivities(a *activities.Activities) {
 	if p, ok := a.Profiles.(*activities.StoreProfiles); ok && p.HTTPClient != nil {
 		p.HTTPClient = o.tracing.HTTPClient(p.HTTPClient)
 	}
+}
+
+// exposeQuota makes the worker's /metrics show today's quota use against the caps, read from
+// the database at each scrape (the api processes do not: the counters are shared, one
+// exposition per deployment is enough).
+func (o *observability) exposeQuota(db *store.DB) error {
+	if o == nil {
+		return nil
+	}
+	return o.metrics.RegisterQuota(func(ctx context.Context) ([]telemetry.QuotaUse, error) {
+		uses, err := store.QuotaUsage(ctx, db, clock.System.Now())
+		out := make([]telemetry.QuotaUse, len(uses))
+		for i, u := range uses {
+			out[i] = telemetry.QuotaUse{Comune: u.Comune, Scope: u.Scope, Used: u.Used, Cap: u.Cap, Exhausted: u.Exhausted}
+		}
+		return out, err
+	})
 }
 
 // close stops the /metrics listener and flushes the spans.

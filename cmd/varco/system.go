@@ -118,6 +118,9 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 		if acts, err = newActivities(cfg, s.db, s.az, s.keys, s.obs, log); err != nil {
 			return err
 		}
+		if err := s.obs.exposeQuota(s.db); err != nil {
+			return err
+		}
 	}
 	if err := s.startNamespaces(ctx, cfg, acts, log); err != nil {
 		return err

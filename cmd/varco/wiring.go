@@ -27,6 +27,7 @@ import (
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/telemetry"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
@@ -316,7 +317,8 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 	acts := &activities.Activities{
 		Authz: az,
 		// One 429 LimitExceeded pauses the pair on every worker sharing the database.
-		ANPR: anpr.NewClient(o.anprClientOptions(anpr.Options{Logger: log,
+		// Its log lines carry the request id and the trace id of the activity calling.
+		ANPR: anpr.NewClient(o.anprClientOptions(anpr.Options{Logger: telemetry.WithContextIDs(log),
 			Pauses: anpr.NewCachedPauses(o.countPauses(store.AnprPauses{DB: db}), pauseRecheck, nil)})),
 		Profiles:   &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
 		Audit:      &auditlog.Writer{DB: db, Signer: k.signer},

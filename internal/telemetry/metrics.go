@@ -7,6 +7,7 @@ package telemetry
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -92,6 +93,22 @@ func NewMetrics(process string) (*Metrics, error) {
 
 // Registry is where collectors of other parts (the quota collector) register.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Names are the names of every metric registered, whether or not it has a series yet.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc)
+	go func() { m.reg.Describe(ch); close(ch) }()
+	var names []string
+	for d := range ch {
+		if s := fqName.FindStringSubmatch(d.String()); s != nil {
+			names = append(names, s[1])
+		}
+	}
+	return names
+}
+
+// fqName reads a Desc's name from its String(), the only place client_golang shows it.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
