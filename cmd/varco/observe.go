@@ -102,7 +102,7 @@ func (o *observability) exposeQuota(db *store.DB) error {
 		return nil
 	}
 	return o.metrics.RegisterQuota(func(ctx context.Context) ([]telemetry.QuotaUse, error) {
-		uses, err := store.QuotaUsage(ctx, db, clock.System.Now())
+		uses, err := store.QuotaUsage(ctx, db, clock.System())
 		out := make([]telemetry.QuotaUse, len(uses))
 		for i, u := range uses {
 			out[i] = telemetry.QuotaUse{Comune: u.Comune, Scope: u.Scope, Used: u.Used, Cap: u.Cap, Exhausted: u.Exhausted}
