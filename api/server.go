@@ -86,6 +86,9 @@ type Server struct {
 	oidc    *oidcProvider
 	metrics HTTPMetrics
 	tracer  trace.Tracer
+	// untraced: the provider records nothing, so only a request with a traceparent gets a
+	// (non-recording) span, to carry the integrator's trace to the workflow.
+	untraced bool
 	// draining is set by Drain at shutdown: readiness then answers 503 while the requests in
 	// flight, and those a load balancer still sends, are served.
 	draining atomic.Bool
@@ -99,7 +102,8 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{Deps: d, log: d.Logger, metrics: d.Metrics, tracer: tracerOf(d.Tracing)}
+	s := &Server{Deps: d, log: d.Logger, metrics: d.Metrics}
+	s.tracer, s.untraced = tracerOf(d.Tracing)
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}
