@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/varco-anpr/varco/internal/simulator"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // TestGracefulShutdown: a `varco api` told to stop (SIGTERM cancels the command's context, as
@@ -121,4 +123,61 @@ func assertDraining(t *testing.T, url string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("readiness never reported draining")
+}
+
+// TestWorkerDrainsOnSIGTERM: a `varco worker` process sent SIGTERM while its ANPR call is at
+// ANPR finishes that call (workers.StopTimeout) instead of abandoning it, and a second worker
+// (the rolling restart's new replica) finishes the workflow: the client gets its 200, the audit
+// says ok, and ANPR saw the service call once. (Killed with -9 instead, the same request ends
+// in 504 with a failed record: TestWorkerKilledDuringTheCall.)
+func TestWorkerDrainsOnSIGTERM(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	if err := fillDevSecrets(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, sim := splitBackends(t, cfg)
+	sim.SetFaults("C020", simulator.Faults{LatencyMin: 2 * time.Second, LatencyMax: 2 * time.Second})
+
+	first := startChildWorker(t, cfg)
+	go func() { _ = runAPI(ctx, cfg, quietLogger()) }()
+	url := "http://" + cfg.APIAddr
+	waitReady(t, url)
+	op := login(t, url, "demo-operatore")
+	answers := make(chan answer, 1)
+	go func() {
+		a, err := send("POST", url+"/api/v1/anpr/C020", op, query("AF41450AS"))
+		if err != nil {
+			a = answer{raw: []byte(err.Error())}
+		}
+		answers <- a
+	}()
+	called := waitCalled(t, db)
+	time.Sleep(300 * time.Millisecond) // the call is at the simulator now
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	startChildWorker(t, cfg)
+
+	a := <-answers
+	if a.status != 200 {
+		t.Fatalf("the query in flight when its worker was stopped: %d %s", a.status, a.raw)
+	}
+	if err := first.Wait(); err != nil {
+		t.Errorf("the stopped worker exited with %v", err)
+	}
+	rec := waitAudit(t, db, a.body["requestId"].(string))
+	if rec.Outcome != workflows.OutcomeOK || rec.IDOperazioneClient != called {
+		t.Fatalf("record %+v: want ok for the call %s", rec, called)
+	}
+	n := 0
+	for _, r := range sim.Received() {
+		if r.Service == "C020" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("ANPR received %d C020 calls, want 1", n)
+	}
 }
