@@ -10,7 +10,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.temporal.io/sdk/temporal"
 )
 
 // TestMetricsExposition: the recorded values reach /metrics with their bounded labels, and the
@@ -96,4 +100,32 @@ func BenchmarkObserveHTTP(b *testing.B) {
 			m.ObserveHTTP("/api/v1/anpr/:service", "POST", 200, 30*time.Millisecond)
 		}
 	})
+}
+
+// TestTemporalSpansRedactErrors: a failed workflow or activity span keeps the error's code and
+// type, never its message.
+func TestTemporalSpansRedactErrors(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	const personal = "RSSMRA80A01H501U"
+	span := startRedacted(context.Background(), tp.Tracer("t"), "RunActivity:CallANPR")
+	err := temporal.NewNonRetryableApplicationError("ANPR: no subject "+personal, "subject_not_found", nil)
+	span.RecordError(err)
+	span.RecordError(nil)
+	span.SetStatus(codes.Error, err.Error())
+	span.End()
+	got := rec.Ended()[0]
+	if got.Status().Code != codes.Error || got.Status().Description != "" {
+		t.Errorf("status %+v", got.Status())
+	}
+	if len(got.Events()) != 1 || got.Events()[0].Attributes[0].Value.AsString() != "subject_not_found" {
+		t.Fatalf("events %+v", got.Events())
+	}
+	for _, e := range got.Events() {
+		for _, a := range e.Attributes {
+			if strings.Contains(a.Value.Emit(), personal) {
+				t.Errorf("event attribute %s holds the message", a.Key)
+			}
+		}
+	}
 }

@@ -68,10 +68,11 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.shutdown(ctx) }
 // Interceptor is Temporal's OpenTelemetry interceptor on t's provider: the workflow start
 // (client span), the workflow and each activity run (server spans) join the caller's trace.
 // Its span attributes are Temporal's ids (workflow id = Varco's request id, run id), never
-// the workflow's input.
+// the workflow's input, and a failure is recorded by its error type, never its message.
 func (t *Tracing) Interceptor() (interceptor.Interceptor, error) {
 	return temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{
 		Tracer: t.Provider.Tracer("temporal-sdk-go"), TextMapPropagator: Propagator, DisableBaggage: true,
+		SpanStarter: startRedacted,
 	})
 }
 
