@@ -23,7 +23,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := fillDevSecrets(&cfg); err != nil {
 		t.Fatal(err)
 	}
-	cfg.DrainDelay = time.Second
+	cfg.DrainDelay = 2 * time.Second
 	db, sim := splitBackends(t, cfg)
 	// Slow ANPR answers keep the queries in flight while the API is told to stop.
 	sim.SetFaults("C020", simulator.Faults{LatencyMin: 1500 * time.Millisecond, LatencyMax: 1500 * time.Millisecond})
@@ -135,6 +135,8 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 	if err := fillDevSecrets(&cfg); err != nil {
 		t.Fatal(err)
 	}
+	// A deadline well past the stop and the second worker's start, even on a loaded machine.
+	cfg.RequestTimeout = 20 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, sim := splitBackends(t, cfg)
