@@ -48,8 +48,15 @@ func notReady(c *fiber.Ctx, checks fiber.Map, detail string) error {
 	return c.Status(errcode.Status(errcode.Unavailable)).JSON(body, problemJSON)
 }
 
+// Drain makes readiness (readyz, status) answer 503 "draining" from now on; requests are still
+// served. Shutdown follows it once load balancers have seen it (drain-delay).
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // checks asks the database and Temporal whether Varco can serve requests.
 func (s *Server) checks(ctx context.Context) (fiber.Map, bool) {
+	if s.draining.Load() {
+		return fiber.Map{"api": "draining"}, false
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	checks := fiber.Map{"database": "ok", "temporal": "ok"}

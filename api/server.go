@@ -6,10 +6,12 @@ package api
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 
 	"github.com/varco-anpr/varco/internal/auditlog"
@@ -67,14 +69,27 @@ type Deps struct {
 	SessionUser func(c *fiber.Ctx) (userID int64, ok bool)
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
+	// Metrics records every request by route pattern and status; nil records nothing.
+	Metrics HTTPMetrics
+	// Tracing gives the request's server span; nil is a no-op provider, which still carries an
+	// integrator's traceparent to the workflow.
+	Tracing trace.TracerProvider
 }
 
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	app  *fiber.App
-	log  *slog.Logger
-	oidc *oidcProvider
+	app     *fiber.App
+	log     *slog.Logger
+	oidc    *oidcProvider
+	metrics HTTPMetrics
+	tracer  trace.Tracer
+	// untraced: the provider records nothing, so only a request with a traceparent gets a
+	// (non-recording) span, to carry the integrator's trace to the workflow.
+	untraced bool
+	// draining is set by Drain at shutdown: readiness then answers 503 while the requests in
+	// flight, and those a load balancer still sends, are served.
+	draining atomic.Bool
 }
 
 // New builds the Fiber app with every route registered.
@@ -85,7 +100,11 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{Deps: d, log: d.Logger}
+	s := &Server{Deps: d, log: d.Logger, metrics: d.Metrics}
+	s.tracer, s.untraced = tracerOf(d.Tracing)
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "varco",
 		BodyLimit:             maxBody,
@@ -97,6 +116,7 @@ func New(d Deps) *Server {
 	})
 	s.app.Use(recover.New())
 	s.app.Use(inProcessContext)
+	s.app.Use(s.traceRequest)
 	s.app.Use(s.accessLog)
 	s.routes()
 	return s
@@ -120,8 +140,10 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
+	elapsed, status, route := time.Since(start), c.Response().StatusCode(), c.Route().Path
+	s.metrics.ObserveHTTP(route, methodName(c), status, elapsed)
 	s.log.Info("http",
-		"method", c.Method(), "route", c.Route().Path, "status", c.Response().StatusCode(),
-		"ms", time.Since(start).Milliseconds(), "requestId", requestIDOf(c))
+		"method", c.Method(), "route", route, "status", status,
+		"ms", elapsed.Milliseconds(), "requestId", requestIDOf(c), "traceId", traceIDOf(c))
 	return nil
 }

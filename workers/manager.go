@@ -153,9 +153,13 @@ func (m *Manager) Follow(ctx context.Context, interval time.Duration, list func(
 func (m *Manager) Stop() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// All at once: each Stop waits for its running activities (StopTimeout), and a shutdown
+	// should wait for the slowest Comune, not for the sum of them.
+	var wg sync.WaitGroup
 	for _, w := range m.workers {
-		w.Stop()
+		wg.Go(w.Stop)
 	}
+	wg.Wait()
 	for _, c := range m.clients {
 		c.Close()
 	}

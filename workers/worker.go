@@ -21,12 +21,18 @@ import (
 	"github.com/varco-anpr/varco/workflows"
 )
 
+// StopTimeout is how long Stop waits for the running activities to finish.
+const StopTimeout = 15 * time.Second
+
 // New returns a worker for the varco-anpr task queue. More pollers than the SDK default
 // trim the latency tail under concurrency (docs/temporal.md).
 func New(c client.Client, acts *activities.Activities) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{
 		MaxConcurrentWorkflowTaskPollers: 8,
 		MaxConcurrentActivityTaskPollers: 4,
+		// Stop lets running tasks finish (a SIGTERM drains): an ANPR call and its audit write
+		// take at most the request deadline. Without it Stop cancels them at once.
+		WorkerStopTimeout: StopTimeout,
 	})
 	w.RegisterWorkflowWithOptions(workflows.AnprQuery, workflow.RegisterOptions{Name: "AnprQuery"})
 	w.RegisterActivityWithOptions(acts.Authorize, activity.RegisterOptions{Name: workflows.ActivityAuthorize})

@@ -17,6 +17,10 @@ func printBanner(cfg config.Config, seeded bool, took time.Duration) {
 	if cfg.TemporalUIPort != 0 {
 		ui = fmt.Sprintf("http://127.0.0.1:%d/namespaces/comune-h501/workflows", cfg.TemporalUIPort)
 	}
+	metrics := "(off: set -metrics-addr)"
+	if cfg.MetricsAddr != "" {
+		metrics = "http://" + cfg.MetricsAddr + "/metrics   (dashboard: docs/grafana/varco.json)"
+	}
 	state := "existing data kept"
 	if seeded {
 		state = "demo data seeded"
@@ -29,10 +33,11 @@ Varco dev is ready in %s (%s, data in %s)
                    (sign in through Varco as demo-top, the TOP of H501: read-only, payloads decrypted)
   Temporal gRPC    %s   (token required: go run ./cmd/varco temporal token)
   ANPR simulator   http://%s
+  Metrics          %s
 
   Demo users (Comune H501 Roma, Ente "Polizia Locale Demo"):
     demo-top (TOP)   demo-admin (ADMIN)   demo-operatore (AUTORIZZATO)
-`, took.Round(time.Millisecond), state, cfg.DataDir, api, api, ui, cfg.TemporalAddr, cfg.SimulatorAddr)
+`, took.Round(time.Millisecond), state, cfg.DataDir, api, api, ui, cfg.TemporalAddr, cfg.SimulatorAddr, metrics)
 	if cfg.DemoPassword == config.Defaults().DemoPassword {
 		fmt.Fprintf(os.Stdout, "    password: %q — for local use only (set VARCO_DEMO_PASSWORD before the first start)\n", cfg.DemoPassword)
 	} else {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,7 +33,10 @@ func runChildWorker(raw string) int {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		return 2
 	}
-	if err := runWorker(context.Background(), cfg, quietLogger()); err != nil {
+	// SIGTERM stops it as it stops `varco worker` (main.go): gracefully.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runWorker(ctx, cfg, quietLogger()); err != nil {
 		return 1
 	}
 	return 0

@@ -34,6 +34,10 @@ type system struct {
 	worker worker.Worker
 	// api is the HTTP API; nil unless the system serves it.
 	api *api.Server
+	// obs are the metrics, their listener and the tracing; nil until start.
+	obs *observability
+	// drainDelay is how long readiness answers "draining" before the API stops accepting.
+	drainDelay time.Duration
 
 	// loops are the background loops (policy watch, new Comuni): stopLoops ends them and
 	// shutdown waits for them before the database closes.
@@ -44,6 +48,17 @@ type system struct {
 // parts says which parts a process runs.
 type parts struct {
 	api, worker bool
+}
+
+// process names the process in metrics and traces.
+func (p parts) process() string {
+	switch {
+	case p.api && p.worker:
+		return "dev"
+	case p.api:
+		return "api"
+	}
+	return "worker"
 }
 
 // openSystem loads the keys, opens the database (migrating it when asked: varco dev) and the
@@ -92,12 +107,18 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 		return fmt.Errorf("secrets-key: required by the worker, which opens the Comuni's PDND keys (set %s)", config.EnvName("secrets-key"))
 	}
 	var err error
-	if s.client, err = dialTemporal(ctx, cfg, s.keys, log); err != nil {
+	if s.obs, err = startObservability(ctx, cfg, p.process(), log); err != nil {
+		return err
+	}
+	if s.client, err = dialObserved(ctx, cfg, s.keys, s.obs, log); err != nil {
 		return err
 	}
 	var acts *activities.Activities
 	if p.worker {
-		if acts, err = newActivities(cfg, s.db, s.az, s.keys, log); err != nil {
+		if acts, err = newActivities(cfg, s.db, s.az, s.keys, s.obs, log); err != nil {
+			return err
+		}
+		if err := s.obs.exposeQuota(s.db); err != nil {
 			return err
 		}
 	}
@@ -115,7 +136,9 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 			RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 			Codec: s.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: s.keys.subject, AuditSigner: s.keys.signer,
 			Sealer: s.keys.sealer, OIDC: oidcConfig(cfg, s.keys),
+			Metrics: s.obs.metrics, Tracing: s.obs.tracing.Provider,
 		})
+		s.drainDelay = cfg.DrainDelay
 		if err := mountConsole(s.api, cfg, log); err != nil {
 			return err
 		}
@@ -136,6 +159,7 @@ func (s *system) startNamespaces(ctx context.Context, cfg config.Config, acts *a
 	if s.manager, err = newManager(cfg, s.keys, s.client, acts, log); err != nil {
 		return err
 	}
+	s.obs.instrument(&s.manager.Options)
 	if err := s.manager.Ensure(ctx, comuni...); err != nil {
 		return err
 	}
@@ -149,10 +173,16 @@ func (s *system) startNamespaces(ctx context.Context, cfg config.Config, acts *a
 	return nil
 }
 
-// shutdown stops in the order that loses nothing: stop taking requests, stop the background
-// loops and wait for them, let the workers finish their tasks, close the client. The database
-// stays open (close).
+// shutdown stops in the order that loses nothing: readiness answers "draining" (for
+// drainDelay, so load balancers stop sending), stop taking requests and let those in flight
+// finish, stop the background loops and wait for them, let the workers finish their tasks,
+// close the client, flush the spans. The database stays open (close).
 func (s *system) shutdown(log *slog.Logger) {
+	if s.api != nil {
+		s.api.Drain()
+		log.Info("draining: readiness reports not ready", "delay", s.drainDelay)
+		time.Sleep(s.drainDelay)
+	}
 	ctx, cancel := shutdownCtx()
 	defer cancel()
 	if s.api != nil {
@@ -175,6 +205,7 @@ func (s *system) shutdown(log *slog.Logger) {
 	if s.client != nil {
 		s.client.Close()
 	}
+	s.obs.close(log)
 }
 
 // close closes the database, after shutdown.

@@ -27,6 +27,7 @@ import (
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/telemetry"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
@@ -237,10 +238,16 @@ func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB,
 // dialTemporal connects with the encrypting data converter: nothing this client sends or
 // reads is stored in clear in Temporal.
 func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) (client.Client, error) {
+	return dialObserved(ctx, cfg, k, nil, log)
+}
+
+// dialObserved is dialTemporal with o's SDK metrics handler and tracing interceptor (nil: none).
+func dialObserved(ctx context.Context, cfg config.Config, k keys, o *observability, log *slog.Logger) (client.Client, error) {
 	opts, err := clientOptions(cfg, k, log)
 	if err != nil {
 		return nil, err
 	}
+	o.instrument(&opts)
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddr, err)
@@ -301,22 +308,27 @@ func simulatorEndpoints(cfg config.Config) activities.Endpoints {
 // database: another worker's pause stops this one's calls within it.
 const pauseRecheck = time.Second
 
-func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys, log *slog.Logger) (*activities.Activities, error) {
+// newActivities wires the activities; o (nil: none) adds their metrics and the ANPR spans.
+func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys, o *observability, log *slog.Logger) (*activities.Activities, error) {
 	hc, err := anprTransport(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &activities.Activities{
+	acts := &activities.Activities{
 		Authz: az,
 		// One 429 LimitExceeded pauses the pair on every worker sharing the database.
-		ANPR:      anpr.NewClient(anpr.Options{Logger: log, Pauses: anpr.NewCachedPauses(store.AnprPauses{DB: db}, pauseRecheck, nil)}),
+		// Its log lines carry the request id and the trace id of the activity calling.
+		ANPR: anpr.NewClient(o.anprClientOptions(anpr.Options{Logger: telemetry.WithContextIDs(log),
+			Pauses: anpr.NewCachedPauses(o.countPauses(store.AnprPauses{DB: db}), pauseRecheck, nil)})),
 		Profiles:  &activities.StoreProfiles{DB: db, Simulator: simulatorEndpoints(cfg), Keys: k.box, HTTPClient: hc},
 		Audit:     &auditlog.Writer{DB: db, SubjectKey: k.subject, Sealer: k.box, Signer: k.signer},
 		Retention: auditlog.Retention{DB: db, Signer: k.signer},
 		Directory: activities.StoreDirectory{DB: db},
 		Seals:     k.seals,
 		Claims:    store.RequestClaims{DB: db},
-	}, nil
+	}
+	o.observeActivities(acts)
+	return acts, nil
 }
 
 // anprTransport trusts the system roots plus the configured CA bundle (ANPR collaudo's

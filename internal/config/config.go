@@ -54,10 +54,13 @@ type Config struct {
 	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" group:"demo" secret:"true"`
 	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots" group:"anpr"`
 	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)" group:"http"`
+	DrainDelay     time.Duration `flag:"drain-delay" help:"at SIGTERM, how long readiness answers 503 draining while the API still serves, before it stops accepting (set to the load balancer's probe period, e.g. 5s)" group:"http"`
 	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens" group:"http"`
 	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity" group:"http"`
 	LogLevel       string        `flag:"log-level" help:"debug, info, warn or error" group:"common"`
 	LogFormat      string        `flag:"log-format" help:"text or json" group:"common"`
+	MetricsAddr    string        `flag:"metrics-addr" help:"address of the Prometheus /metrics listener, apart from the API's port (empty: none)" group:"observability"`
+	OTLPEndpoint   string        `flag:"otlp-endpoint" help:"OTLP/gRPC collector URL receiving traces, e.g. http://otel-collector:4317 (empty: no exporter)" group:"observability"`
 	AuditPublic    string        `flag:"audit-public-keys" help:"comma-separated <key id>=<base64 public key> of the audit signing keys whose checkpoints to accept, current and retired (printed by varco audit key); default in a dev data-dir: its own key" group:"audit-public"`
 
 	// groups are the groups Load registered; nil means every one.
@@ -190,6 +193,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", a.name, err))
 		}
 	}
+	if c.has(GroupObservability) {
+		errs = append(errs, c.validateObservability()...)
+	}
 	if c.has(GroupHTTP) {
 		errs = append(errs, c.validateHTTP()...)
 	}
@@ -217,6 +223,9 @@ func (c *Config) validateHTTP() []error {
 	if c.RequestTimeout < time.Second || c.RequestTimeout > 5*time.Minute {
 		errs = append(errs, errors.New("request-timeout: between 1s and 5m"))
 	}
+	if c.DrainDelay < 0 || c.DrainDelay > time.Minute {
+		errs = append(errs, errors.New("drain-delay: between 0s and 1m"))
+	}
 	if c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, errors.New("token-ttl: between 1m and 24h"))
 	}
@@ -225,6 +234,21 @@ func (c *Config) validateHTTP() []error {
 	}
 	if u, err := url.Parse(c.TemporalUIURL); c.TemporalUIURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, errors.New("temporal-ui-url: an absolute http(s) URL"))
+	}
+	return errs
+}
+
+func (c *Config) validateObservability() []error {
+	var errs []error
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("metrics-addr: %w", err))
+		} else if c.has(GroupHTTP) && c.MetricsAddr == c.APIAddr {
+			errs = append(errs, errors.New("metrics-addr: must differ from api-addr (/metrics is not served on the public port)"))
+		}
+	}
+	if u, err := url.Parse(c.OTLPEndpoint); c.OTLPEndpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("otlp-endpoint: an http(s) URL such as http://otel-collector:4317"))
 	}
 	return errs
 }

@@ -36,15 +36,23 @@ func TestLoadBadEnv(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	cases := map[string]func(*Config){
-		"bad addr":     func(c *Config) { c.APIAddr = "nope" },
-		"short ttl":    func(c *Config) { c.TokenTTL = time.Second },
-		"mode":         func(c *Config) { c.CallMode = "remote" },
-		"level":        func(c *Config) { c.LogLevel = "loud" },
-		"no namespace": func(c *Config) { c.Namespace = "" },
+		"bad addr":                  func(c *Config) { c.APIAddr = "nope" },
+		"short ttl":                 func(c *Config) { c.TokenTTL = time.Second },
+		"mode":                      func(c *Config) { c.CallMode = "remote" },
+		"level":                     func(c *Config) { c.LogLevel = "loud" },
+		"no namespace":              func(c *Config) { c.Namespace = "" },
+		"metrics addr":              func(c *Config) { c.MetricsAddr = "9464" },
+		"metrics on the API's port": func(c *Config) { c.MetricsAddr = c.APIAddr },
+		"otlp endpoint":             func(c *Config) { c.OTLPEndpoint = "collector:4317" },
+		"drain delay":               func(c *Config) { c.DrainDelay = time.Hour },
 	}
 	ok := Defaults()
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("defaults invalid: %v", err)
+	}
+	ok.MetricsAddr, ok.OTLPEndpoint, ok.DrainDelay = ":9464", "http://otel-collector:4317", 5*time.Second
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("observability settings invalid: %v", err)
 	}
 	for name, mut := range cases {
 		c := Defaults()

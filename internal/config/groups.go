@@ -13,38 +13,40 @@ type Group string
 
 // The groups, in the order -h prints them.
 const (
-	GroupCommon       Group = "common"        // data directory and logging: every command
-	GroupDatabase     Group = "database"      // Varco's database
-	GroupHTTP         Group = "http"          // the HTTP API: address, access tokens, request deadline
-	GroupTemporal     Group = "temporal"      // the Temporal frontend and the tokens it accepts
-	GroupPayload      Group = "payload"       // workflow payloads: codec, seal and subject-hash keys
-	GroupAuditSigning Group = "audit-signing" // the audit checkpoints' signing key
-	GroupAuditPublic  Group = "audit-public"  // the audit checkpoints' public keys (verification only)
-	GroupSecrets      Group = "secrets"       // the key sealing the Comuni's PDND private keys
-	GroupANPR         Group = "anpr"          // where ANPR calls go and whom to trust there
-	GroupEmbedded     Group = "embedded"      // the embedded Temporal server of varco dev
-	GroupSimulator    Group = "simulator"     // the ANPR/PDND simulator
-	GroupDemo         Group = "demo"          // the demo data of varco dev
+	GroupCommon        Group = "common"        // data directory and logging: every command
+	GroupDatabase      Group = "database"      // Varco's database
+	GroupHTTP          Group = "http"          // the HTTP API: address, access tokens, request deadline
+	GroupTemporal      Group = "temporal"      // the Temporal frontend and the tokens it accepts
+	GroupPayload       Group = "payload"       // workflow payloads: codec, seal and subject-hash keys
+	GroupAuditSigning  Group = "audit-signing" // the audit checkpoints' signing key
+	GroupAuditPublic   Group = "audit-public"  // the audit checkpoints' public keys (verification only)
+	GroupSecrets       Group = "secrets"       // the key sealing the Comuni's PDND private keys
+	GroupANPR          Group = "anpr"          // where ANPR calls go and whom to trust there
+	GroupEmbedded      Group = "embedded"      // the embedded Temporal server of varco dev
+	GroupSimulator     Group = "simulator"     // the ANPR/PDND simulator
+	GroupDemo          Group = "demo"          // the demo data of varco dev
+	GroupObservability Group = "observability" // the /metrics listener and the OTLP trace exporter
 )
 
 // groupOrder is every group, in -h order.
 var groupOrder = []Group{GroupCommon, GroupDatabase, GroupHTTP, GroupTemporal, GroupPayload,
-	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupEmbedded, GroupSimulator, GroupDemo}
+	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupObservability, GroupEmbedded, GroupSimulator, GroupDemo}
 
 // titles head each group's flags in -h.
 var titles = map[Group]string{
-	GroupCommon:       "Common",
-	GroupDatabase:     "Database",
-	GroupHTTP:         "HTTP API",
-	GroupTemporal:     "Temporal",
-	GroupPayload:      "Workflow payload keys",
-	GroupAuditSigning: "Audit signing key",
-	GroupAuditPublic:  "Audit public keys",
-	GroupSecrets:      "Secrets at rest",
-	GroupANPR:         "ANPR",
-	GroupEmbedded:     "Embedded Temporal (varco dev)",
-	GroupSimulator:    "ANPR/PDND simulator",
-	GroupDemo:         "Demo data",
+	GroupCommon:        "Common",
+	GroupDatabase:      "Database",
+	GroupHTTP:          "HTTP API",
+	GroupTemporal:      "Temporal",
+	GroupPayload:       "Workflow payload keys",
+	GroupAuditSigning:  "Audit signing key",
+	GroupAuditPublic:   "Audit public keys",
+	GroupSecrets:       "Secrets at rest",
+	GroupANPR:          "ANPR",
+	GroupEmbedded:      "Embedded Temporal (varco dev)",
+	GroupSimulator:     "ANPR/PDND simulator",
+	GroupDemo:          "Demo data",
+	GroupObservability: "Metrics and traces",
 }
 
 // AllGroups is every group, in -h order.
