@@ -171,8 +171,9 @@ type outcome struct {
 }
 
 // requestDeadline is the stack's request-timeout (10 s, varco's default) plus the API's
-// 3 s grace: an answer later than this broke the contract.
-const requestDeadline = 13 * time.Second
+// 3 s grace on its wait for the workflow, plus 1 s for what precedes the wait (sign-in check,
+// start) and the loopback round trip: an answer later than this broke the contract.
+const requestDeadline = 14 * time.Second
 
 var httpc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: requestDeadline + 5*time.Second}
 
@@ -267,15 +268,20 @@ func (s *stack) check(t *testing.T, since time.Time, out []outcome) {
 		if o.elapsed > time.Duration(o.attempts)*requestDeadline {
 			t.Errorf("%s: answered after %v, deadline %v", o.key, o.elapsed, requestDeadline)
 		}
+		counts[fmt.Sprint(o.status)+" "+o.code]++
 		if o.requestID == "" {
-			t.Errorf("%s: %d without a request id", o.key, o.status)
+			// Refused before it became a request (the database that authenticates the
+			// caller is unreachable): no workflow, no ANPR call, nothing to audit — the
+			// closed-workflow reconciliation below would show a workflow started for it.
+			if o.status != 503 || o.code != errcode.Unavailable {
+				t.Errorf("%s: %d %q without a request id", o.key, o.status, o.code)
+			}
 			continue
 		}
 		if ids[o.requestID] {
 			t.Errorf("%s: request id %s given to two keys", o.key, o.requestID)
 		}
 		ids[o.requestID] = true
-		counts[fmt.Sprint(o.status)+" "+o.code]++
 	}
 	t.Logf("answers: %v", counts)
 	s.waitClosed(t, since)
