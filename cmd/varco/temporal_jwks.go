@@ -5,26 +5,36 @@ import (
 	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/varco-anpr/varco/internal/config"
 )
 
 func init() {
-	register(&command{name: "temporal jwks", args: "[flags]",
+	register(&command{name: "temporal jwks", args: "[-out FILE] [flags]",
 		short:  "print the JWKS of temporal-jwt-key, for a Temporal cluster's jwtKeyProvider",
-		groups: []config.Group{config.GroupCommon, config.GroupTemporal}, run: runTemporalJWKS, long: `
+		groups: []config.Group{config.GroupCommon, config.GroupTemporal}, flags: temporalJWKSFlags, long: `
 Prints the JSON Web Key Set with the public half of temporal-jwt-key (the same set Varco serves
 at <oidc-issuer>/keys). A Temporal cluster reads it from a file (keySourceURIs: file://...):
 it then trusts Varco's tokens without depending on a running varco api, which itself needs
 Temporal to start (docs/operations.md).
 
-Example:
-  varco temporal jwks > /etc/temporal/varco-jwks.json`})
+Examples:
+  varco temporal jwks > /etc/temporal/varco-jwks.json
+  varco temporal jwks -out /jwks/varco-jwks.json     # an image without a shell (docker-compose.yml)`})
 }
 
-func runTemporalJWKS(_ context.Context, cfg config.Config, _ *slog.Logger) error {
+func temporalJWKSFlags(fs *flag.FlagSet) commandFunc {
+	out := fs.String("out", "", "write the set to this file (mode 0644) instead of standard output")
+	return func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+		return runTemporalJWKS(ctx, cfg, *out)
+	}
+}
+
+func runTemporalJWKS(_ context.Context, cfg config.Config, file string) error {
 	k, _, err := loadTemporalKey(cfg)
 	if err != nil {
 		return err
@@ -36,6 +46,10 @@ func runTemporalJWKS(_ context.Context, cfg config.Config, _ *slog.Logger) error
 	out, err := json.Marshal(set)
 	if err != nil {
 		return err
+	}
+	if file != "" {
+		// A public key: readable by the Temporal server's user.
+		return os.WriteFile(file, append(out, '\n'), 0o644) //nolint:gosec // public key set
 	}
 	_, err = fmt.Fprintln(stdout, string(out))
 	return err
