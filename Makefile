@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build build-lean vet check bench clean tools console-assets
+.PHONY: dev test test-clock build build-lean vet check bench clean tools console-assets stack stack-down stack-reset stack-test stack-bench
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -78,3 +78,27 @@ clean:
 # committed, so neither `make dev` nor `make test` needs the network.
 console-assets:
 	./console/assets.sh
+
+# The production-shaped stack without Docker (docs/operations.md): Temporal's server on
+# PostgreSQL with Varco's authorization, its Web UI, two api and two worker replicas and the
+# simulator, as processes under .stack/. stack-down stops them (the databases stay);
+# stack-reset also drops the stack's databases and keys.
+stack:
+	deploy/stack.sh up
+stack-down:
+	deploy/stack.sh down
+stack-reset:
+	deploy/stack.sh reset
+
+# The reliability suite on a fresh stack (build tag stack: plain `go test ./...` does not
+# compile it): worker kill -9 under load, an api replica killed, PostgreSQL refusing
+# connections, ANPR faults; each followed by the audit checks (README, docs/operations.md).
+stack-test:
+	deploy/stack.sh reset
+	deploy/stack.sh up
+	$(GO) test -count=1 -tags stack -run 'TestStack' -timeout 30m -v ./deploy/stacktest/ ; rc=$$?; deploy/stack.sh down; exit $$rc
+
+# The whole-path benchmark on the stack beside the direct call (docs/performance.md).
+stack-bench:
+	deploy/stack.sh up
+	$(GO) test -count=1 -tags stack -run '^$$' -bench BenchmarkStack -benchtime 1x -timeout 30m ./deploy/stacktest/

@@ -43,21 +43,41 @@ func New(c client.Client, acts *activities.Activities) worker.Worker {
 
 // EnsureSearchAttributes registers Varco's keyword search attributes on a namespace of a
 // Temporal cluster; attributes that already exist are left as they are.
+// A namespace registered a moment ago may not be in the frontend's namespace cache yet (a
+// cluster refreshes it every few seconds): NamespaceNotFound is retried for up to a minute.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
-	sas, err := missingSearchAttributes(ctx, c, namespace)
-	if err != nil {
-		return err
-	}
-	if len(sas) > 0 {
-		_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-			Namespace: namespace, SearchAttributes: sas,
-		})
-		var exists *serviceerror.AlreadyExists
-		if err != nil && !errors.As(err, &exists) {
-			return fmt.Errorf("register search attributes on %s: %w", namespace, err)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := addSearchAttributes(ctx, c, namespace)
+		var nf *serviceerror.NamespaceNotFound
+		if err == nil {
+			break
+		}
+		if !errors.As(err, &nf) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 	return waitSearchAttributes(ctx, c, namespace)
+}
+
+func addSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	sas, err := missingSearchAttributes(ctx, c, namespace)
+	if err != nil || len(sas) == 0 {
+		return err
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: sas,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("register search attributes on %s: %w", namespace, err)
+	}
+	return nil
 }
 
 // missingSearchAttributes lists Varco's attributes the namespace lacks (asking first keeps

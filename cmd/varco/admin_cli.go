@@ -101,8 +101,16 @@ func runComuneAdd(f *comuneFlags) commandFunc {
 		if err := applyANPR(c, f, box, true); err != nil {
 			return err
 		}
+		// The namespace first: a failure leaves no Comune without one, and a rerun is harmless.
+		registered, err := registerComuneNamespace(ctx, cfg, c.Code, log)
+		if err != nil {
+			return fmt.Errorf("add comune %s: %w", f.code, err)
+		}
 		if err := store.CreateComune(ctx, db, c); err != nil {
 			return fmt.Errorf("add comune %s: %w", f.code, err)
+		}
+		if registered {
+			fmt.Fprintf(os.Stdout, "Namespace %s registered on %s with its search attributes.\n", workflows.Namespace(c.Code), cfg.TemporalAddr)
 		}
 		fmt.Fprintf(os.Stdout, "Comune %s (%s) added, environment %s, PDND client %s.\n", c.Code, c.Name, c.Environment, c.PDNDClientID)
 		if c.Environment != store.EnvSimulator && len(c.PurposeIDs) == 0 {

@@ -47,13 +47,14 @@ Examples:
   varco migrate -database-url postgres://varco@db:5432/varco?sslmode=require
   varco migrate                      # the SQLite file of varco dev, in -data-dir`},
 		&command{name: "comune add", args: "-code H501 -istat 058091 -name ROMA [-environment simulator|collaudo|esercizio] [flags]",
-			short: "register a Comune (installation operator)", groups: withGroups(groupsDB, config.GroupSecrets),
+			short: "register a Comune (installation operator)", groups: withGroups(groupsDB, config.GroupSecrets, config.GroupTemporal),
 			flags: func(fs *flag.FlagSet) commandFunc {
 				f := &comuneFlags{}
 				f.register(fs, true)
 				return runComuneAdd(f)
 			}, long: `
-Registers a Comune. In the simulator environment a PDND client, key and one purpose per
+Registers a Comune and, with temporal-jwt-key set, its namespace on the Temporal cluster
+(retention, search attributes; idempotent). In the simulator environment a PDND client, key and one purpose per
 e-service are generated, so it can query the simulator at once; in collaudo or esercizio set
 its PDND credentials with varco comune set-anpr.
 

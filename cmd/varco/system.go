@@ -126,7 +126,7 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 		return err
 	}
 	if p.worker {
-		if s.worker, err = startSystem(ctx, s.client, acts); err != nil {
+		if s.worker, err = startSystem(ctx, s.client, cfg.Namespace, acts); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
@@ -362,18 +364,38 @@ func comuneCodes(ctx context.Context, db *store.DB) ([]string, error) {
 	return codes, nil
 }
 
-// startSystem runs the system namespace's worker and makes sure the daily audit retention
-// schedule exists there.
-func startSystem(ctx context.Context, c client.Client, acts *activities.Activities) (worker.Worker, error) {
+// startSystem registers the system namespace (a fresh cluster has none; on `varco dev` it
+// exists), runs its worker and makes sure the daily audit retention schedule exists there.
+func startSystem(ctx context.Context, c client.Client, ns string, acts *activities.Activities) (worker.Worker, error) {
+	if err := workers.RegisterNamespace(ctx, c, ns, 0); err != nil {
+		return nil, err
+	}
 	w := workers.NewSystem(c, acts)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start system worker: %w", err)
 	}
-	if err := workers.EnsureRetentionSchedule(ctx, c); err != nil {
+	if err := ensureRetentionSchedule(ctx, c); err != nil {
 		w.Stop()
 		return nil, err
 	}
 	return w, nil
+}
+
+// ensureRetentionSchedule retries while a namespace just registered is not yet in the
+// frontend's namespace cache (refreshed every few seconds on a cluster).
+func ensureRetentionSchedule(ctx context.Context, c client.Client) error {
+	for try := 0; ; try++ {
+		err := workers.EnsureRetentionSchedule(ctx, c)
+		var nf *serviceerror.NamespaceNotFound
+		if err == nil || !errors.As(err, &nf) || try == 30 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // sealer seals a Comune's private key for storage.
