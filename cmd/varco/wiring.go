@@ -237,13 +237,8 @@ func openStore(ctx context.Context, cfg config.Config, migrate bool) (*store.DB,
 	return db, nil
 }
 
-// dialTemporal connects with the encrypting data converter: nothing this client sends or
-// reads is stored in clear in Temporal.
-func dialTemporal(ctx context.Context, cfg config.Config, k keys, log *slog.Logger) (client.Client, error) {
-	return dialObserved(ctx, cfg, k, nil, log)
-}
-
-// dialObserved is dialTemporal with o's SDK metrics handler and tracing interceptor (nil: none).
+// dialObserved connects with the encrypting data converter (nothing this client sends or reads
+// is stored in clear in Temporal), o's SDK metrics handler and tracing interceptor (nil: none).
 func dialObserved(ctx context.Context, cfg config.Config, k keys, o *observability, log *slog.Logger) (client.Client, error) {
 	opts, err := clientOptions(cfg, k, log)
 	if err != nil {

@@ -269,7 +269,7 @@ func (s *stack) check(t *testing.T, since time.Time, out []outcome) {
 			// Refused before it became a request (the database that authenticates the
 			// caller is unreachable): no workflow, no ANPR call, nothing to audit — the
 			// closed-workflow reconciliation below would show a workflow started for it.
-			if o.status != 503 || o.code != errcode.Unavailable {
+			if o.status != 503 || o.code != errcode.Unavailable.String() {
 				t.Errorf("%s: %d %q without a request id", o.key, o.status, o.code)
 			}
 			continue
