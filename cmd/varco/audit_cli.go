@@ -190,3 +190,22 @@ func runAuditKey(_ context.Context, cfg config.Config, _ *slog.Logger) error {
 	_, err = fmt.Fprintln(stdout, signer.PublicKeySpec())
 	return err
 }
+
+// runSealKey prints the seal key's public half (<id>=<base64>), for the workers'
+// seal-public-keys; on the local installation of varco dev, its own key's.
+func runSealKey(_ context.Context, cfg config.Config, _ *slog.Logger) error {
+	if cfg.DatabaseURL == "" {
+		if err := fillDevSecrets(&cfg); err != nil {
+			return err
+		}
+	}
+	sealer, _, err := loadSealKeys(cfg)
+	if err != nil {
+		return err
+	}
+	if sealer == nil {
+		return fmt.Errorf("seal-key: required (set %s)", config.EnvName("seal-key"))
+	}
+	_, err = fmt.Fprintln(stdout, sealer.PublicKeySpec())
+	return err
+}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/config"
+	"github.com/varco-anpr/varco/internal/seal"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // auditEnv starts `varco dev`'s stack and makes one query per subject as demo-operatore,
@@ -142,5 +144,37 @@ func TestAuditAnchorCLI(t *testing.T) {
 	}
 	if err := verify(); !errors.Is(err, errChainBroken) || !strings.Contains(out.String(), "BROKEN  anchor at seq") {
 		t.Fatalf("rewritten record: %v, %q", err, out.String())
+	}
+}
+
+// TestSealKeyCLI: `varco seal key` prints the line a worker without the private key needs:
+// with only that line in -seal-public-keys, it accepts what the api seals, and nothing else.
+func TestSealKeyCLI(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	stdout = &out
+	defer func() { stdout = os.Stdout }()
+	mustOK(t, run([]string{"seal", "key", "-data-dir", dir, "-log-level", "error"}, io.Discard))
+	spec := strings.TrimSpace(out.String())
+
+	api := config.Config{DataDir: dir}
+	mustOK(t, fillDevSecrets(&api))
+	sealer, _, err := loadSealKeys(api)
+	mustOK(t, err)
+	if !strings.HasPrefix(spec, api.SealKeyID+"=") {
+		t.Fatalf("seal key printed %q, want the key id %q first", spec, api.SealKeyID)
+	}
+	_, seals, err := loadSealKeys(config.Config{SealPublicKeys: spec})
+	mustOK(t, err)
+	now := time.Now()
+	in := workflows.QueryInput{RequestID: "rq-1", UserID: 7, Comune: "H501", Service: "C020",
+		ReceivedAt: now, Deadline: now.Add(time.Minute)}
+	if err := seals.Verify(sealer.Seal(in), now); err != nil {
+		t.Fatalf("a worker holding the printed key refuses the api's seal: %v", err)
+	}
+	other, err := seal.NewSigner(bytes.Repeat([]byte{9}, 32), api.SealKeyID+"x")
+	mustOK(t, err)
+	if err := seals.Verify(other.Seal(in), now); err == nil {
+		t.Fatal("a seal by another key was accepted")
 	}
 }

@@ -126,6 +126,14 @@ to a new key, so the checkpoints signed so far keep verifying.
 
 Example:
   varco audit key >> audit-public-keys.txt`},
+		&command{name: "seal key", args: "[flags]", short: "print the seal key's public key (<id>=<base64>) for the workers",
+			groups: withGroups(groupsDB, config.GroupPayload), run: runSealKey, long: `
+Prints the public half of the seal key the api signs every workflow input with, as
+<key id>=<base64>: give it to workers that hold no private key (-seal-public-keys), and, when
+rotating, to every worker before the api replicas get the new seal-key.
+
+Example:
+  VARCO_SEAL_KEY=... VARCO_SEAL_KEY_ID=s2 varco seal key >> seal-public-keys.txt`},
 		&command{name: "audit reconcile", args: "[-day YYYY-MM-DD] [-calls FILE] [flags]",
 			short:  "list the calls ANPR received that no audit record names",
 			groups: withGroups(groupsDB, config.GroupSimulator), flags: auditReconcileFlags, long: `
