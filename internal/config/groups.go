@@ -25,11 +25,12 @@ const (
 	GroupEmbedded     Group = "embedded"      // the embedded Temporal server of varco dev
 	GroupSimulator    Group = "simulator"     // the ANPR/PDND simulator
 	GroupDemo         Group = "demo"          // the demo data of varco dev
+	GroupBatch        Group = "batch"         // batch queries: concurrency, waits, result retention
 )
 
 // groupOrder is every group, in -h order.
 var groupOrder = []Group{GroupCommon, GroupDatabase, GroupHTTP, GroupTemporal, GroupPayload,
-	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupEmbedded, GroupSimulator, GroupDemo}
+	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupEmbedded, GroupSimulator, GroupDemo, GroupBatch}
 
 // titles head each group's flags in -h.
 var titles = map[Group]string{
@@ -45,6 +46,7 @@ var titles = map[Group]string{
 	GroupEmbedded:     "Embedded Temporal (varco dev)",
 	GroupSimulator:    "ANPR/PDND simulator",
 	GroupDemo:         "Demo data",
+	GroupBatch:        "Batch queries",
 }
 
 // AllGroups is every group, in -h order.
