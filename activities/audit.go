@@ -68,6 +68,7 @@ func (a *Activities) insertAudit(ctx context.Context, in workflows.AuditInput) (
 		DurationMS:          in.DurationMS,
 		SubjectHash:         SubjectHash(a.SubjectKey, subject(in)),
 		SubjectHashCF:       subjectHashCF(a.SubjectKey, in),
+		BatchID:             in.BatchID,
 	}
 	sealed, err := a.sealSubject(in)
 	if err != nil {

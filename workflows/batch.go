@@ -56,7 +56,10 @@ func (b *batch) verify(ctx workflow.Context) (bool, error) {
 	var v BatchVerified
 	in := b.in
 	in.Cursor = nil
-	if err := workflow.ExecuteLocalActivity(ctx, ActivityBatchVerify, in).Get(ctx, &v); err != nil {
+	err := workflow.ExecuteLocalActivity(ctx, ActivityBatchVerify, BatchVerifyInput{
+		Batch: in, Started: workflow.GetInfo(ctx).WorkflowStartTime,
+	}).Get(ctx, &v)
+	if err != nil {
 		return false, err
 	}
 	b.cur = BatchCursor{Settings: v.Settings}

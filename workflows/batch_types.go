@@ -1,6 +1,9 @@
 package workflows
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Batch queries (issue 16): one AnprBatch workflow per batch, one BatchSubject activity per
 // subject (authorize, certified call, audit, encrypted result), in the Comune's namespace.
@@ -128,3 +131,28 @@ func batchComune(batchID string) string {
 	}
 	return batchID[3:7]
 }
+
+// BatchVerifyInput asks BatchVerify whether the batch input is the API's: sealed, for this
+// namespace and workflow id, and started before the seal's deadline.
+type BatchVerifyInput struct {
+	Batch   BatchInput `json:"batch"`
+	Started time.Time  `json:"started"`
+}
+
+// BatchResultBody is one subject's result as kept, encrypted, in the database and returned by
+// GET /api/v1/batches/{id}/results.
+type BatchResultBody struct {
+	Line             int               `json:"line"`
+	Reference        string            `json:"reference,omitempty"`
+	Criteria         Criteria          `json:"criteria"`
+	RequestID        string            `json:"requestId"`
+	Outcome          string            `json:"outcome"`
+	ErrorCode        string            `json:"errorCode,omitempty"`
+	Detail           string            `json:"detail,omitempty"`
+	IDOperazioneANPR string            `json:"idOperazioneANPR,omitempty"`
+	Soggetti         []json.RawMessage `json:"soggetti,omitempty"`
+	Anomalie         []json.RawMessage `json:"anomalie,omitempty"`
+}
+
+// BatchResultPurpose binds a batch result's encryption to its Comune.
+func BatchResultPurpose(comune string) string { return "batch-result:" + comune }

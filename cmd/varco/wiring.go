@@ -29,6 +29,7 @@ import (
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
 	"github.com/varco-anpr/varco/workers"
 )
 
@@ -318,6 +319,8 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 		Sealer:     k.box,
 		Seals:      k.seals,
 		Claims:     store.RequestClaims{DB: db},
+		Batch: &activities.Batch{Store: store.Batches{DB: db}, Seals: k.seals, Results: k.codec,
+			Settings: workflows.BatchSettings{Concurrency: cfg.BatchConcurrency, RunSize: cfg.BatchRunSize, Recheck: cfg.BatchRecheck}},
 	}, nil
 }
 
