@@ -67,6 +67,8 @@ type Deps struct {
 	// SessionUser names the user of the request's web-console session, if it has a live one:
 	// the Web UI's sign-in then asks for no password (console.Console.UserOf).
 	SessionUser func(c *fiber.Ctx) (userID int64, ok bool)
+	// BatchRetention is how long a batch's results are kept (DefaultBatchRetention if zero).
+	BatchRetention time.Duration
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 }
@@ -90,7 +92,7 @@ func New(d Deps) *Server {
 	s := &Server{Deps: d, log: d.Logger}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "varco",
-		BodyLimit:             maxBody,
+		BodyLimit:             maxBatchBody, // limitBody keeps every other route to maxBody
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 		ReadTimeout:           30 * time.Second,
@@ -100,6 +102,7 @@ func New(d Deps) *Server {
 	s.app.Use(recover.New())
 	s.app.Use(inProcessContext)
 	s.app.Use(s.accessLog)
+	s.app.Use(limitBody)
 	s.routes()
 	return s
 }
@@ -130,6 +133,7 @@ func (s *Server) routes() {
 	v1.Post("/audit/anchor", s.authenticate, s.auditAnchor)
 	v1.Post("/audit/anchor/check", s.authenticate, s.auditAnchorCheck)
 	v1.Get("/audit/tracing.csv", s.authenticate, s.auditTracing)
+	s.batchRoutes(v1)
 	s.adminRoutes(v1)
 }
 

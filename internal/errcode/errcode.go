@@ -18,6 +18,8 @@ const (
 	RateLimited         = "rate_limited"
 	NotFound            = "not_found"
 	RequestNotFound     = "request_not_found"
+	BatchNotFound       = "batch_not_found"
+	InvalidBatch        = "invalid_batch"
 	MethodNotAllowed    = "method_not_allowed"
 	PayloadTooLarge     = "payload_too_large"
 	UnsupportedMedia    = "unsupported_media_type"
@@ -57,6 +59,8 @@ var table = map[string]entry{
 	RateLimited:         {http.StatusTooManyRequests, "Too many requests: slow down"},
 	NotFound:            {http.StatusNotFound, "Not found"},
 	RequestNotFound:     {http.StatusNotFound, "Request not found"},
+	BatchNotFound:       {http.StatusNotFound, "Batch not found"},
+	InvalidBatch:        {http.StatusBadRequest, "Invalid rows in the batch"},
 	MethodNotAllowed:    {http.StatusMethodNotAllowed, "Method not allowed"},
 	PayloadTooLarge:     {http.StatusRequestEntityTooLarge, "Request body too large"},
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "Unsupported media type"},
