@@ -27,6 +27,7 @@ func AnprBatch(ctx workflow.Context, in BatchInput) (BatchOutcome, error) {
 	if in.Cursor != nil && workflow.GetInfo(ctx).ContinuedExecutionRunID != "" {
 		// A run this workflow continued: its first run verified the seal.
 		b.cur = *in.Cursor
+		b.waitShown = b.cur.WaitShown
 	} else {
 		ok, err := b.verify(ctx)
 		if err != nil {
@@ -46,6 +47,10 @@ type batch struct {
 	started  int // subjects started by this run
 	wait     BatchSubjectOutput
 	sel      workflow.Selector
+	// waitShown is set while the database says the batch waits: the first subject answered
+	// after the wait clears it, so a recheck that finds the quota still used up does not
+	// flicker the batch's state.
+	waitShown, resumed bool
 }
 
 func (b *batch) verify(ctx workflow.Context) (bool, error) {
@@ -92,11 +97,18 @@ func (b *batch) run(ctx workflow.Context) (BatchOutcome, error) {
 			case b.started >= b.runSize():
 				next := b.in
 				cur := b.cur
+				cur.WaitShown = b.waitShown
 				next.Cursor = &cur
 				return BatchOutcome{}, workflow.NewContinueAsNewError(ctx, AnprBatch, next)
 			}
 		}
 		b.sel.Select(ctx)
+		if b.resumed && b.waitShown {
+			if err := b.state(ctx, BatchStateInput{BatchID: b.in.BatchID, At: workflow.Now(ctx)}); err != nil {
+				return BatchOutcome{}, err
+			}
+			b.waitShown = false
+		}
 	}
 }
 
@@ -148,7 +160,9 @@ func (b *batch) start(ctx workflow.Context, idx int) {
 			if b.wait.Wait == "" || out.RetryAt.Before(b.wait.RetryAt) {
 				b.wait = out
 			}
+			return
 		}
+		b.resumed = true
 	})
 }
 
@@ -163,6 +177,7 @@ func (b *batch) sleep(ctx workflow.Context) error {
 	if err := b.state(ctx, BatchStateInput{BatchID: b.in.BatchID, Waiting: b.wait.Wait, Until: until, At: now}); err != nil {
 		return err
 	}
+	b.waitShown, b.resumed = true, false
 	if d := until.Sub(now); d > 0 {
 		if err := workflow.Sleep(ctx, d); err != nil {
 			return err
@@ -170,7 +185,7 @@ func (b *batch) sleep(ctx workflow.Context) error {
 	}
 	b.wait = BatchSubjectOutput{}
 	b.cur.Tries++
-	return b.state(ctx, BatchStateInput{BatchID: b.in.BatchID, At: workflow.Now(ctx)})
+	return nil
 }
 
 func (b *batch) state(ctx workflow.Context, in BatchStateInput) error {

@@ -55,6 +55,8 @@ type BatchCursor struct {
 	Next  int   `json:"next"`            // the first subject not yet started
 	Retry []int `json:"retry,omitempty"` // subjects that waited, to run again first
 	Tries int   `json:"tries,omitempty"` // waits so far: offsets the retried calls' operation ids
+	// WaitShown: the database still says the batch waits (cleared by the next answer).
+	WaitShown bool `json:"waitShown,omitempty"`
 	// Settings are the worker's batch settings, read once by the first run.
 	Settings BatchSettings `json:"settings"`
 }
