@@ -29,8 +29,8 @@ import (
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
-	"github.com/varco-anpr/varco/workflows"
 	"github.com/varco-anpr/varco/workers"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // keys are the decoded secrets of the configuration.
