@@ -73,10 +73,10 @@ func (b *batch) verify(ctx workflow.Context) (bool, error) {
 
 func (b *batch) run(ctx workflow.Context) (BatchOutcome, error) {
 	b.sel = workflow.NewSelector(ctx)
-	cancelled := false
-	b.sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
 	for {
-		for !cancelled && b.wait.Wait == "" && b.inflight < b.concurrency() && b.started < b.runSize() {
+		// Cancellation cancels the subjects in flight too, so Select wakes up for it.
+		cancelled := ctx.Err() != nil
+		for !cancelled && b.wait.Wait == "" && b.inflight < b.concurrency() && !b.shouldContinue(ctx) {
 			idx, ok := b.nextSubject()
 			if !ok {
 				break
@@ -94,7 +94,7 @@ func (b *batch) run(ctx workflow.Context) (BatchOutcome, error) {
 				continue
 			case b.cur.Next >= len(b.in.Subjects) && len(b.cur.Retry) == 0:
 				return b.finish(ctx, BatchCompleted)
-			case b.started >= b.runSize():
+			case b.shouldContinue(ctx):
 				next := b.in
 				cur := b.cur
 				cur.WaitShown = b.waitShown
@@ -113,7 +113,12 @@ func (b *batch) run(ctx workflow.Context) (BatchOutcome, error) {
 }
 
 func (b *batch) concurrency() int { return max(b.cur.Settings.Concurrency, 1) }
-func (b *batch) runSize() int     { return max(b.cur.Settings.RunSize, 1) }
+
+// shouldContinue: this run has started its share of subjects, or Temporal finds its history
+// long; the run then stops starting subjects and continues as new once those in flight end.
+func (b *batch) shouldContinue(ctx workflow.Context) bool {
+	return b.started >= max(b.cur.Settings.RunSize, 1) || (b.started > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
 
 // nextSubject takes a waited subject first, then the next new one.
 func (b *batch) nextSubject() (int, bool) {
