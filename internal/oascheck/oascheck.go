@@ -6,6 +6,7 @@ package oascheck
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,6 +30,26 @@ type Checker struct {
 
 	mu      sync.Mutex
 	checked map[string]int // "METHOD path-template status" → answers seen
+}
+
+func init() {
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson", decodeJSONLines)
+}
+
+// decodeJSONLines reads a JSON lines body (a batch's results): every line must be a JSON
+// object; the body is then checked as the string the document declares.
+func decodeJSONLines(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	for i, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+		var obj map[string]any
+		if len(line) > 0 && json.Unmarshal(line, &obj) != nil {
+			return nil, fmt.Errorf("line %d is not a JSON object", i+1)
+		}
+	}
+	return string(raw), nil
 }
 
 // New loads and validates the document.
