@@ -275,5 +275,5 @@ func (b *Batch) slot(ctx context.Context, comune, service string) func() {
 // nextRomeMidnight is when a daily quota or an ANPR pause taken at t ends.
 func nextRomeMidnight(t time.Time) time.Time {
 	y, m, d := t.In(clock.Rome()).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, clock.Rome())
+	return time.Date(y, m, d+1, 0, 0, 0, 0, clock.Rome()).UTC()
 }

@@ -1,0 +1,147 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/clock"
+	"github.com/varco-anpr/varco/internal/codec"
+	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/internal/store/storetest"
+	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
+)
+
+type batchAuthz struct{ d rbac.Decision }
+
+func (b batchAuthz) AuthorizeQuery(context.Context, int64, string, string, time.Time) (rbac.Decision, error) {
+	return b.d, nil
+}
+
+// countingCaller answers every call, or fails with err; it counts the calls.
+type countingCaller struct {
+	calls int
+	err   error
+}
+
+func (c *countingCaller) Call(context.Context, anpr.Profile, anpr.Operator, anpr.Request) (*anpr.Response, error) {
+	c.calls++
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &anpr.Response{Soggetti: []json.RawMessage{json.RawMessage(`{"generalita":{"cognome":"SETTIMO"}}`)}}, nil
+}
+
+func (c *countingCaller) ResolveRequest(context.Context, anpr.Profile, anpr.Operator, anpr.Request) (string, anpr.Trace, []json.RawMessage, error) {
+	return "", anpr.Trace{}, nil, errors.New("not used")
+}
+
+// TestBatchSubject runs one subject's steps on a real store: each subject is audited and
+// answered once, with the batch id, its result encrypted; a retry runs nothing again; over a
+// quota or during an ANPR pause nothing is audited and the subject waits until midnight.
+func TestBatchSubject(t *testing.T) {
+	at := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	midnight := time.Date(2026, 12, 2, 23, 0, 0, 0, time.UTC) // 00:00 in Rome (CET)
+	tests := []struct {
+		name      string
+		decision  rbac.Decision
+		callErr   error
+		auditedBy string // a record already committed with this outcome (a crashed attempt)
+		want      workflows.BatchSubjectOutput
+		wantCalls int
+		audited   bool
+	}{
+		{"found", rbac.Decision{Allowed: true, EnteID: 4}, nil, "", workflows.BatchSubjectOutput{Outcome: workflows.OutcomeOK}, 1, true},
+		{"not in ANPR", rbac.Decision{Allowed: true, EnteID: 4}, &anpr.Error{Kind: anpr.KindNotFound, Message: "Soggetto non registrato"}, "",
+			workflows.BatchSubjectOutput{Outcome: workflows.OutcomeNotFound, ErrorCode: "subject_not_found"}, 1, true},
+		{"not allowed", rbac.Decision{Reason: "service_not_in_profile", EnteID: 4}, nil, "",
+			workflows.BatchSubjectOutput{Outcome: workflows.OutcomeDenied, ErrorCode: "forbidden"}, 0, true},
+		{"over the quota", rbac.Decision{Reason: workflows.ReasonQuotaExceeded, EnteID: 4}, nil, "",
+			workflows.BatchSubjectOutput{Wait: workflows.WaitQuota, RetryAt: midnight}, 0, false},
+		{"ANPR paused", rbac.Decision{Allowed: true, EnteID: 4}, &anpr.Error{Kind: anpr.KindQuotaExhausted, Message: "LimitExceeded"}, "",
+			workflows.BatchSubjectOutput{Wait: workflows.WaitANPRPause, RetryAt: midnight}, 1, false},
+		{"audited before a crash", rbac.Decision{Allowed: true, EnteID: 4}, nil, workflows.OutcomeOK,
+			workflows.BatchSubjectOutput{Outcome: workflows.OutcomeOK}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.SQLite(t)
+			ctx := context.Background()
+			cdc, err := codec.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{5}, codec.KeySize)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			caller := &countingCaller{err: tt.callErr}
+			bs := store.Batches{DB: db.DB}
+			a := &Activities{Authz: batchAuthz{tt.decision}, ANPR: caller, Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}},
+				Directory: fakeDirectory{ws: "PC"}, Audit: StoreAudit{DB: db}, SubjectKey: bytes.Repeat([]byte{1}, 32),
+				Now: clock.Clock(func() time.Time { return at }), Batch: &Batch{Store: bs, Results: cdc, Settings: workflows.BatchSettings{Concurrency: 2}}}
+			id := "bt-h501-0123456789abcdef0123456789abcdef"
+			if _, err := bs.Create(ctx, &store.Batch{ID: id, ComuneCode: "H501", UserID: 7, Service: "C020", Motivo: "m", Total: 1,
+				Fingerprint: "f", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			in := workflows.BatchSubjectInput{BatchID: id, Index: 0, RequestID: workflows.BatchSubjectRequestID(id, 0), UserID: 7,
+				Comune: "H501", Service: "C020", Motivo: "m", ReceivedAt: at, At: at,
+				Subject: workflows.BatchSubject{Criteria: workflows.Criteria{IDANPR: "AF41450AS"}, Reference: "PRATICA-1", Line: 2}}
+			if tt.auditedBy != "" {
+				if _, err := store.InsertAudit(ctx, db, &store.AuditRecord{RequestID: in.RequestID, CreatedAt: at, UserID: 7, EnteID: 4,
+					ComuneCode: "H501", Service: "C020", Motivo: "m", Outcome: tt.auditedBy, HTTPStatus: 200, BatchID: id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for try := range 2 { // the second run is a retried attempt: nothing runs again
+				out, err := a.BatchSubject(ctx, in)
+				if err != nil || out != tt.want {
+					t.Fatalf("try %d: %+v %v, want %+v", try, out, err, tt.want)
+				}
+			}
+			if caller.calls != tt.wantCalls*map[bool]int{true: 2, false: 1}[tt.want.Wait != ""] {
+				t.Fatalf("%d ANPR calls", caller.calls)
+			}
+			n, _ := db.NewSelect().Model((*store.AuditRecord)(nil)).Where("request_id = ? AND batch_id = ?", in.RequestID, id).Count(ctx)
+			if (n == 1) != tt.audited || n > 1 {
+				t.Fatalf("%d audit records, want audited %v", n, tt.audited)
+			}
+			r, err := bs.Result(ctx, id, 0)
+			if !tt.audited {
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("a waiting subject has a result: %+v %v", r, err)
+				}
+				return
+			}
+			if err != nil || r.Outcome != tt.want.Outcome || strings.Contains(r.Sealed, "PRATICA") || strings.Contains(r.Sealed, "AF41450AS") {
+				t.Fatalf("result %+v %v: want %s, encrypted", r, err, tt.want.Outcome)
+			}
+			plain, err := cdc.OpenBlob(workflows.BatchResultPurpose("H501"), r.Sealed)
+			if err != nil || !strings.Contains(string(plain), `"reference":"PRATICA-1"`) || !strings.Contains(string(plain), `"line":2`) {
+				t.Fatalf("opened result %s %v", plain, err)
+			}
+		})
+	}
+}
+
+// TestBatchSubjectTransientFailureRetries: a transient ANPR failure is returned as a retryable
+// error (Temporal retries the activity) before the last attempt, and nothing is recorded.
+func TestBatchSubjectTransientFailureRetries(t *testing.T) {
+	db := storetest.SQLite(t)
+	cdc, _ := codec.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{5}, codec.KeySize)})
+	bs := store.Batches{DB: db.DB}
+	a := &Activities{Authz: batchAuthz{rbac.Decision{Allowed: true, EnteID: 4}}, ANPR: &countingCaller{err: &anpr.Error{Kind: anpr.KindUnavailable, Message: "502"}},
+		Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}}, Directory: fakeDirectory{ws: "PC"}, Audit: StoreAudit{DB: db},
+		Batch: &Batch{Store: bs, Results: cdc}}
+	in := workflows.BatchSubjectInput{BatchID: "bt-h501-0123456789abcdef0123456789abcdef", RequestID: "rq-h501-x", UserID: 7, Comune: "H501", Service: "C020",
+		Subject: workflows.BatchSubject{Criteria: workflows.Criteria{IDANPR: "AF41450AS"}}}
+	if _, err := a.BatchSubject(context.Background(), in); err == nil {
+		t.Fatal("a transient failure on the first attempt was recorded instead of retried")
+	}
+	if n, _ := db.NewSelect().Model((*store.AuditRecord)(nil)).Count(context.Background()); n != 0 {
+		t.Fatalf("%d audit records after a retried attempt", n)
+	}
+}
