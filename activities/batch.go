@@ -21,6 +21,7 @@ import (
 type BatchStore interface {
 	Result(ctx context.Context, batchID string, index int) (*store.BatchResult, error)
 	PutResult(ctx context.Context, r *store.BatchResult) (bool, error)
+	MarkAudited(ctx context.Context, batchID string, index int, sealed string) error
 	SetEnte(ctx context.Context, id string, enteID int64) error
 	SetWaiting(ctx context.Context, id, why string, until time.Time) error
 	Finish(ctx context.Context, id, status string, at time.Time) error
@@ -34,6 +35,7 @@ type BatchSealVerifier interface {
 // BlobSealer encrypts data kept outside Temporal (codec.Codec: the payload key ring).
 type BlobSealer interface {
 	SealBlob(purpose string, plain []byte) (string, error)
+	OpenBlob(purpose, sealed string) ([]byte, error)
 }
 
 // Batch is what the batch activities need besides the single query's parts.
@@ -122,11 +124,18 @@ func (a *Activities) BatchSubject(ctx context.Context, in workflows.BatchSubject
 	return a.record(ctx, &res)
 }
 
-// subjectDone answers a subject already answered (its result stored) or already audited by an
-// attempt that stopped before storing its result: that result then says so, without data.
+// subjectDone answers a subject an earlier attempt already ran: its result is stored, and if
+// the attempt stopped before the audit record was committed, the record kept with the result
+// is written now. A record committed without a result (a subject of a Varco that wrote the
+// result last) gets a result that says so, without data.
 func (a *Activities) subjectDone(ctx context.Context, in workflows.BatchSubjectInput) (workflows.BatchSubjectOutput, bool, error) {
 	r, err := a.Batch.Store.Result(ctx, in.BatchID, in.Index)
 	if err == nil {
+		if !r.Audited {
+			if err := a.finishPending(ctx, in, r); err != nil {
+				return workflows.BatchSubjectOutput{}, false, err
+			}
+		}
 		return workflows.BatchSubjectOutput{Outcome: r.Outcome, ErrorCode: r.ErrorCode}, true, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
@@ -147,6 +156,55 @@ func (a *Activities) subjectDone(ctx context.Context, in workflows.BatchSubjectI
 	}
 	out, err := a.record(ctx, &res)
 	return out, true, err
+}
+
+// pendingResult is a result written before its audit record: it carries that record.
+type pendingResult struct {
+	Body  workflows.BatchResultBody `json:"body"`
+	Audit workflows.AuditInput      `json:"audit"`
+}
+
+// finishPending commits the audit record kept with a result, then marks the result audited.
+func (a *Activities) finishPending(ctx context.Context, in workflows.BatchSubjectInput, r *store.BatchResult) error {
+	plain, err := a.Batch.Results.OpenBlob(workflows.BatchResultPurpose(in.Comune), r.Sealed)
+	if err != nil {
+		return fmt.Errorf("batch result: %w", err)
+	}
+	var p pendingResult
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return fmt.Errorf("batch result: %w", err)
+	}
+	return a.commit(ctx, in, p)
+}
+
+// commit writes the audit record (idempotent), then keeps only the result, marked audited.
+func (a *Activities) commit(ctx context.Context, in workflows.BatchSubjectInput, p pendingResult) error {
+	if _, err := a.WriteAudit(ctx, p.Audit); err != nil {
+		return err
+	}
+	final, err := a.sealResult(in.Comune, p.Body)
+	if err != nil {
+		return err
+	}
+	if err := a.Batch.Store.MarkAudited(ctx, in.BatchID, in.Index, final); err != nil {
+		return fmt.Errorf("batch result: %w", err)
+	}
+	return nil
+}
+
+func (a *Activities) sealResult(comune string, v any) (string, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("batch result: %w", err)
+	}
+	if a.Batch.Results == nil {
+		return "", errors.New("batch result: no key to encrypt it")
+	}
+	sealed, err := a.Batch.Results.SealBlob(workflows.BatchResultPurpose(comune), plain)
+	if err != nil {
+		return "", fmt.Errorf("batch result: %w", err)
+	}
+	return sealed, nil
 }
 
 // subjectRun is one subject's way through the steps.
@@ -212,42 +270,49 @@ func (r *subjectRun) call(ctx context.Context, a *Activities) (workflows.BatchSu
 	return workflows.BatchSubjectOutput{}, nil
 }
 
-// record writes the audit record (unless an earlier attempt did), then the encrypted result.
+// record stores the result with its audit record, commits the record, then marks the result
+// audited: a worker stopping anywhere in between leaves either nothing (the subject runs
+// again) or the pending result (its retry commits the record without calling ANPR again).
 func (a *Activities) record(ctx context.Context, r *subjectRun) (workflows.BatchSubjectOutput, error) {
 	in := r.in
-	if !r.audited {
-		rec := r.audit
-		rec.RequestID, rec.At, rec.UserID, rec.EnteID = in.RequestID, in.At, in.UserID, r.enteID
-		rec.Comune, rec.Service, rec.Motivo, rec.Workstation = in.Comune, in.Service, in.Motivo, in.Workstation
-		rec.Outcome, rec.ErrorCode, rec.Reason = r.body.Outcome, r.body.ErrorCode, r.body.Detail
-		rec.HTTPStatus = 200
-		if r.body.ErrorCode != "" {
-			rec.HTTPStatus = errcode.Status(r.body.ErrorCode)
-		}
-		rec.Criteria, rec.BatchID = in.Subject.Criteria, in.BatchID
-		rec.DurationMS = a.Now.Now().Sub(in.At).Milliseconds()
-		if _, err := a.WriteAudit(ctx, rec); err != nil {
-			return workflows.BatchSubjectOutput{}, err
-		}
-	}
 	r.body.Line, r.body.Reference, r.body.Criteria, r.body.RequestID = in.Subject.Line, in.Subject.Reference, in.Subject.Criteria, in.RequestID
-	plain, err := json.Marshal(r.body)
-	if err != nil {
-		return workflows.BatchSubjectOutput{}, fmt.Errorf("batch result: %w", err)
+	out := workflows.BatchSubjectOutput{Outcome: r.body.Outcome, ErrorCode: r.body.ErrorCode}
+	p := pendingResult{Body: r.body, Audit: r.auditInput(a)}
+	var sealed string
+	var err error
+	if r.audited {
+		sealed, err = a.sealResult(in.Comune, r.body) // its record is already committed
+	} else {
+		sealed, err = a.sealResult(in.Comune, p)
 	}
-	if a.Batch.Results == nil {
-		return workflows.BatchSubjectOutput{}, errors.New("batch result: no key to encrypt it")
-	}
-	sealed, err := a.Batch.Results.SealBlob(workflows.BatchResultPurpose(in.Comune), plain)
 	if err != nil {
-		return workflows.BatchSubjectOutput{}, fmt.Errorf("batch result: %w", err)
+		return workflows.BatchSubjectOutput{}, err
 	}
 	_, err = a.Batch.Store.PutResult(ctx, &store.BatchResult{BatchID: in.BatchID, Index: in.Index, RequestID: in.RequestID,
-		Outcome: r.body.Outcome, ErrorCode: r.body.ErrorCode, Sealed: sealed, CreatedAt: a.Now.Now()})
+		Outcome: r.body.Outcome, ErrorCode: r.body.ErrorCode, Sealed: sealed, Audited: r.audited, CreatedAt: a.Now.Now()})
 	if err != nil {
 		return workflows.BatchSubjectOutput{}, fmt.Errorf("batch result: %w", err)
 	}
-	return workflows.BatchSubjectOutput{Outcome: r.body.Outcome, ErrorCode: r.body.ErrorCode}, nil
+	if r.audited {
+		return out, nil
+	}
+	return out, a.commit(ctx, in, p)
+}
+
+// auditInput is the subject's audit record: the single query's, with the batch id.
+func (r *subjectRun) auditInput(a *Activities) workflows.AuditInput {
+	in := r.in
+	rec := r.audit
+	rec.RequestID, rec.At, rec.UserID, rec.EnteID = in.RequestID, in.At, in.UserID, r.enteID
+	rec.Comune, rec.Service, rec.Motivo, rec.Workstation = in.Comune, in.Service, in.Motivo, in.Workstation
+	rec.Outcome, rec.ErrorCode, rec.Reason = r.body.Outcome, r.body.ErrorCode, r.body.Detail
+	rec.HTTPStatus = 200
+	if r.body.ErrorCode != "" {
+		rec.HTTPStatus = errcode.Status(r.body.ErrorCode)
+	}
+	rec.Criteria, rec.BatchID = in.Subject.Criteria, in.BatchID
+	rec.DurationMS = a.Now.Now().Sub(in.At).Milliseconds()
+	return rec
 }
 
 // slot bounds the subjects of one Comune and e-service this worker runs at once, across

@@ -145,3 +145,63 @@ func TestBatchSubjectTransientFailureRetries(t *testing.T) {
 		t.Fatalf("%d audit records after a retried attempt", n)
 	}
 }
+
+// failOnce fails the first audit write, as a worker stopping before the commit would.
+type failOnce struct {
+	StoreAudit
+	failed bool
+}
+
+func (f *failOnce) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bool, error) {
+	if !f.failed {
+		f.failed = true
+		return false, errors.New("worker stopped")
+	}
+	return f.StoreAudit.InsertAudit(ctx, rec)
+}
+
+// TestBatchSubjectStopsBeforeTheAudit: an attempt that stored the result but not the audit
+// record leaves a pending result, neither counted nor returned; its retry commits the record
+// from it, with no second ANPR call and ANPR's data kept.
+func TestBatchSubjectStopsBeforeTheAudit(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	cdc, _ := codec.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{5}, codec.KeySize)})
+	bs := store.Batches{DB: db.DB}
+	caller := &countingCaller{}
+	audit := &failOnce{StoreAudit: StoreAudit{DB: db}}
+	a := &Activities{Authz: batchAuthz{rbac.Decision{Allowed: true, EnteID: 4}}, ANPR: caller,
+		Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}}, Directory: fakeDirectory{ws: "PC"}, Audit: audit,
+		SubjectKey: bytes.Repeat([]byte{1}, 32), Batch: &Batch{Store: bs, Results: cdc}}
+	id := "bt-h501-0123456789abcdef0123456789abcdef"
+	now := time.Now().UTC()
+	if _, err := bs.Create(ctx, &store.Batch{ID: id, ComuneCode: "H501", UserID: 7, Service: "C020", Motivo: "m", Total: 1,
+		Fingerprint: "f", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	in := workflows.BatchSubjectInput{BatchID: id, RequestID: workflows.BatchSubjectRequestID(id, 0), UserID: 7, Comune: "H501",
+		Service: "C020", At: now, Subject: workflows.BatchSubject{Criteria: workflows.Criteria{IDANPR: "AF41450AS"}, Line: 2}}
+	if _, err := a.BatchSubject(ctx, in); err == nil {
+		t.Fatal("the failed audit write was not reported")
+	}
+	if c, _ := bs.Counts(ctx, id); c.Done != 0 {
+		t.Fatalf("a result without its audit record is counted: %+v", c)
+	}
+	out, err := a.BatchSubject(ctx, in)
+	if err != nil || out.Outcome != workflows.OutcomeOK || caller.calls != 1 {
+		t.Fatalf("retry: %+v %v, %d calls", out, err, caller.calls)
+	}
+	rec, err := store.GetAudit(ctx, db, in.RequestID)
+	if err != nil || rec.BatchID != id || rec.Outcome != workflows.OutcomeOK {
+		t.Fatalf("record %+v %v", rec, err)
+	}
+	var got []string
+	_ = bs.EachResult(ctx, id, func(r store.BatchResult) error {
+		plain, _ := cdc.OpenBlob(workflows.BatchResultPurpose("H501"), r.Sealed)
+		got = append(got, string(plain))
+		return nil
+	})
+	if len(got) != 1 || !strings.Contains(got[0], "SETTIMO") || strings.Contains(got[0], `"audit"`) {
+		t.Fatalf("results %v: want the one answer with ANPR's data and no pending record", got)
+	}
+}

@@ -29,7 +29,7 @@ func TestBatchPage(t *testing.T) {
 	}
 	for i, outcome := range []string{"ok", "not_found"} {
 		if _, err := bs.PutResult(ctx, &store.BatchResult{BatchID: id, Index: i, RequestID: "rq-h501-" + strings.Repeat("a", 31) + string(rune('0'+i)),
-			Outcome: outcome, Sealed: "x"}); err != nil {
+			Outcome: outcome, Sealed: "x", Audited: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -36,20 +36,25 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", decodeJSONLines)
 }
 
-// decodeJSONLines reads a JSON lines body (a batch's results): every line must be a JSON
-// object; the body is then checked as the string the document declares.
+// decodeJSONLines reads a JSON lines body (a batch's results) as the list of its lines, each a
+// JSON value, so the document's array schema checks every line.
 func decodeJSONLines(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 	raw, err := io.ReadAll(body)
 	if err != nil {
 		return nil, err
 	}
+	items := []any{}
 	for i, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
-		var obj map[string]any
-		if len(line) > 0 && json.Unmarshal(line, &obj) != nil {
-			return nil, fmt.Errorf("line %d is not a JSON object", i+1)
+		if len(line) == 0 {
+			continue
 		}
+		var v any
+		if err := json.Unmarshal(line, &v); err != nil {
+			return nil, fmt.Errorf("line %d is not JSON: %w", i+1, err)
+		}
+		items = append(items, v)
 	}
-	return string(raw), nil
+	return items, nil
 }
 
 // New loads and validates the document.

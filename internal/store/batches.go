@@ -42,12 +42,15 @@ type Batch struct {
 type BatchResult struct {
 	bun.BaseModel `bun:"table:batch_results"`
 
-	BatchID   string    `bun:"batch_id,pk"`
-	Index     int       `bun:"idx,pk"`
-	RequestID string    `bun:"request_id,notnull"`
-	Outcome   string    `bun:"outcome,notnull"`
-	ErrorCode string    `bun:"error_code,notnull"`
-	Sealed    string    `bun:"sealed,notnull"` // secretbox: reference, criteria, answer
+	BatchID   string `bun:"batch_id,pk"`
+	Index     int    `bun:"idx,pk"`
+	RequestID string `bun:"request_id,notnull"`
+	Outcome   string `bun:"outcome,notnull"`
+	ErrorCode string `bun:"error_code,notnull"`
+	Sealed    string `bun:"sealed,notnull"` // encrypted: reference, criteria, answer
+	// Audited is false until the subject's audit record is committed (MarkAudited): only
+	// audited results are counted and returned.
+	Audited   bool      `bun:"audited,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
@@ -112,7 +115,14 @@ func (s Batches) PutResult(ctx context.Context, r *BatchResult) (inserted bool, 
 	return n == 1, classify("put batch result", err)
 }
 
-// Result reads one subject's result.
+// MarkAudited records that the subject's audit record is committed, with its result as kept
+// from then on.
+func (s Batches) MarkAudited(ctx context.Context, batchID string, index int, sealed string) error {
+	_, err := s.DB.NewRaw("UPDATE batch_results SET audited = TRUE, sealed = ? WHERE batch_id = ? AND idx = ?", sealed, batchID, index).Exec(ctx)
+	return classify("mark batch result audited", err)
+}
+
+// Result reads one subject's result, audited or not.
 func (s Batches) Result(ctx context.Context, batchID string, index int) (*BatchResult, error) {
 	r := new(BatchResult)
 	if err := s.DB.NewSelect().Model(r).Where("batch_id = ? AND idx = ?", batchID, index).Scan(ctx); err != nil {
@@ -127,13 +137,13 @@ type BatchCounts struct {
 	ByOutcome map[string]int
 }
 
-// Counts counts the batch's results by outcome.
+// Counts counts the batch's audited results by outcome.
 func (s Batches) Counts(ctx context.Context, batchID string) (BatchCounts, error) {
 	var rows []struct {
 		Outcome string `bun:"outcome"`
 		N       int    `bun:"n"`
 	}
-	err := s.DB.NewRaw("SELECT outcome, COUNT(*) AS n FROM batch_results WHERE batch_id = ? GROUP BY outcome", batchID).Scan(ctx, &rows)
+	err := s.DB.NewRaw("SELECT outcome, COUNT(*) AS n FROM batch_results WHERE batch_id = ? AND audited GROUP BY outcome", batchID).Scan(ctx, &rows)
 	if err != nil {
 		return BatchCounts{}, classify("batch counts", err)
 	}
@@ -145,14 +155,14 @@ func (s Batches) Counts(ctx context.Context, batchID string) (BatchCounts, error
 	return c, nil
 }
 
-// EachResult calls fn for the batch's results in input order, a page at a time, so a
+// EachResult calls fn for the batch's audited results in input order, a page at a time, so a
 // 10,000-subject batch is streamed, not loaded whole.
 func (s Batches) EachResult(ctx context.Context, batchID string, fn func(BatchResult) error) error {
 	const page = 500
 	after := -1
 	for {
 		var rows []BatchResult
-		err := s.DB.NewSelect().Model(&rows).Where("batch_id = ? AND idx > ?", batchID, after).
+		err := s.DB.NewSelect().Model(&rows).Where("batch_id = ? AND idx > ? AND audited", batchID, after).
 			OrderExpr("idx").Limit(page).Scan(ctx)
 		if err != nil {
 			return classify("batch results", err)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -46,6 +47,15 @@ func TestBatches(t *testing.T) {
 				t.Fatalf("result %d not inserted", r.Index)
 			}
 		}
+		// Written before their audit records: neither counted nor returned until marked.
+		c, err := s.Counts(ctx, "bt-h501-a")
+		mustNoErr(t, err)
+		if c.Done != 0 {
+			t.Fatalf("unaudited results counted: %+v", c)
+		}
+		for i := range 3 {
+			mustNoErr(t, s.MarkAudited(ctx, "bt-h501-a", i, "s"+strconv.Itoa(i)))
+		}
 		ins, err := s.PutResult(ctx, &store.BatchResult{BatchID: "bt-h501-a", Index: 1, RequestID: "rq-1", Outcome: "failed", Sealed: "x"})
 		mustNoErr(t, err)
 		if ins {
@@ -59,7 +69,7 @@ func TestBatches(t *testing.T) {
 		if len(order) != 3 || order[0] != "s0" || order[1] != "s1" || order[2] != "s2" {
 			t.Fatalf("results in order %v, want [s0 s1 s2]", order)
 		}
-		c, err := s.Counts(ctx, "bt-h501-a")
+		c, err = s.Counts(ctx, "bt-h501-a")
 		mustNoErr(t, err)
 		if c.Done != 3 || c.ByOutcome["ok"] != 2 || c.ByOutcome["not_found"] != 1 {
 			t.Fatalf("counts %+v", c)

@@ -30,6 +30,9 @@ CREATE TABLE batch_results (
     outcome     TEXT NOT NULL,
     error_code  TEXT NOT NULL,
     sealed      TEXT NOT NULL,
+    -- FALSE from the result's write until the subject's audit record is committed: a worker
+    -- that stops in between leaves what the retried attempt needs to write that record.
+    audited     BOOLEAN NOT NULL DEFAULT FALSE,
     created_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (batch_id, idx)
 );
