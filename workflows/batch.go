@@ -138,6 +138,9 @@ func (b *batch) nextSubject() (int, bool) {
 func (b *batch) start(ctx workflow.Context, idx int) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 20 * time.Second,
+		// On cancellation the batch waits for the subjects in flight to end: it says it is
+		// cancelled only once its results and records stop changing.
+		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
 		},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	varco "github.com/varco-anpr/varco/clients/go/varco"
+	"github.com/varco-anpr/varco/internal/simulator"
 )
 
 // TestGoClientBatch submits a JSON batch with the Go client against `varco dev`: a bad row
@@ -67,6 +68,41 @@ func TestGoClientBatch(t *testing.T) {
 	}
 	if st, _ = c.Batch(ctx, acc.BatchID); st.Status != "completed" {
 		t.Fatalf("after cancel: %+v", st)
+	}
+
+	// A running batch cancelled: it stops, and keeps the results (and records) done so far.
+	s.simulator.SetFaults("C020", simulator.Faults{LatencyMin: 100 * time.Millisecond, LatencyMax: 100 * time.Millisecond})
+	long := varco.BatchRequest{Service: "C020", Comune: "H501", Motivo: "ELEZIONI-2027"}
+	for range 400 {
+		long.Soggetti = append(long.Soggetti, varco.BatchEntry{IDANPR: "AF41450AS"})
+	}
+	acc, err = c.SubmitBatch(ctx, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for st, _ = c.Batch(ctx, acc.BatchID); st.Done < 16; st, _ = c.Batch(ctx, acc.BatchID) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.CancelBatch(ctx, acc.BatchID); err != nil {
+		t.Fatal(err)
+	}
+	for st, _ = c.Batch(ctx, acc.BatchID); st.Status == "running"; st, _ = c.Batch(ctx, acc.BatchID) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st.Status != "cancelled" || st.Done < 16 || st.Done >= 400 {
+		t.Fatalf("cancelled batch: %+v", st)
+	}
+	n := 0
+	if err := c.BatchResults(ctx, acc.BatchID, func(varco.BatchResult) error { n++; return nil }); err != nil || n != st.Done {
+		t.Fatalf("%d results of a cancelled batch that did %d (%v)", n, st.Done, err)
+	}
+	time.Sleep(time.Second) // any subject still finishing would show now
+	if after, _ := c.Batch(ctx, acc.BatchID); after.Done != st.Done {
+		t.Fatalf("a cancelled batch went on: %d then %d", st.Done, after.Done)
+	}
+	var audited int
+	if err := s.db.NewRaw("SELECT COUNT(*) FROM audit_events WHERE batch_id = ?", acc.BatchID).Scan(ctx, &audited); err != nil || audited != st.Done {
+		t.Fatalf("%d audit records for %d answered subjects (%v)", audited, st.Done, err)
 	}
 }
 
