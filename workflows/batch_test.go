@@ -16,7 +16,7 @@ import (
 
 // batchFakes stand for the batch activities.
 type batchFakes struct {
-	mu       sync.Mutex
+	mu       *sync.Mutex
 	ok       bool
 	settings BatchSettings
 	// quotaFrom makes subjects from this index on wait for the quota on their first try.
@@ -64,7 +64,7 @@ func (f *batchFakes) state(_ context.Context, in BatchStateInput) error {
 func newBatchEnv(t *testing.T, f *batchFakes) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	if f.done == nil {
-		f.done, f.subjectTry = map[int]int{}, map[int][]int{}
+		f.done, f.subjectTry, f.mu = map[int]int{}, map[int][]int{}, &sync.Mutex{}
 	}
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(discardLogger()))
