@@ -205,3 +205,40 @@ func TestBatchSubjectStopsBeforeTheAudit(t *testing.T) {
 		t.Fatalf("results %v: want the one answer with ANPR's data and no pending record", got)
 	}
 }
+
+type noAuditPurge struct{}
+
+func (noAuditPurge) PurgeExpired(context.Context, time.Time) (map[string]int, error) {
+	return map[string]int{}, nil
+}
+
+// TestRetentionPurgesBatchResults: the daily retention removes the results of expired
+// batches and keeps their audit records.
+func TestRetentionPurgesBatchResults(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	bs := store.Batches{DB: db.DB}
+	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for i, exp := range []time.Time{t0.Add(24 * time.Hour), t0.Add(30 * 24 * time.Hour)} {
+		id := "bt-h501-0123456789abcdef0123456789abcde" + string(rune('0'+i))
+		if _, err := bs.Create(ctx, &store.Batch{ID: id, ComuneCode: "H501", UserID: 7, Service: "C020", Motivo: "m", Total: 1,
+			Fingerprint: "f", CreatedAt: t0, ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bs.PutResult(ctx, &store.BatchResult{BatchID: id, RequestID: "rq-" + id, Outcome: "ok", Sealed: "x", Audited: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.InsertAudit(ctx, db, &store.AuditRecord{RequestID: "rq-" + id, CreatedAt: t0, UserID: 7, ComuneCode: "H501",
+			Service: "C020", Motivo: "m", Outcome: "ok", HTTPStatus: 200, BatchID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := &Activities{Retention: noAuditPurge{}, Batch: &Batch{Store: bs}}
+	out, err := a.PurgeExpiredAudit(ctx, t0.Add(7*24*time.Hour))
+	if err != nil || out.BatchResults != 1 {
+		t.Fatalf("purge: %+v %v, want the expired batch's one result", out, err)
+	}
+	if n, _ := db.NewSelect().Model((*store.AuditRecord)(nil)).Count(ctx); n != 2 {
+		t.Fatalf("%d audit records after the purge, want both kept", n)
+	}
+}
