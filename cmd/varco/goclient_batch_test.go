@@ -62,6 +62,7 @@ func TestGoClientBatch(t *testing.T) {
 	if err != nil || len(refs) != 3 || refs[0] != "a:ok" || refs[1] != "b:ok" || refs[2] != "c:not_found" {
 		t.Fatalf("results %v %v", refs, err)
 	}
+	replayAndKeep(t, cfg, nsClient(t, s, "H501"), acc.BatchID, "anprbatch_completed")
 	// Cancelling a finished batch changes nothing; its results stay.
 	if err := c.CancelBatch(ctx, acc.BatchID); err != nil {
 		t.Fatal(err)
@@ -104,6 +105,7 @@ func TestGoClientBatch(t *testing.T) {
 	if err := s.db.NewRaw("SELECT COUNT(*) FROM audit_events WHERE batch_id = ?", acc.BatchID).Scan(ctx, &audited); err != nil || audited != st.Done {
 		t.Fatalf("%d audit records for %d answered subjects (%v)", audited, st.Done, err)
 	}
+	replayAndKeep(t, cfg, nsClient(t, s, "H501"), acc.BatchID, "anprbatch_cancelled")
 }
 
 func asProblem(err error) *varco.Problem {
