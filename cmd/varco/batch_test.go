@@ -332,3 +332,57 @@ func getRaw(t *testing.T, url, tok, accept string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestBatchWaitsForANPRPause: ANPR's daily quota (the simulator's) runs out in the middle of a
+// batch; the batch waits instead of failing its subjects, and resumes when the pause ends (in
+// the TEST environment a TOP ends it after the simulator's quota is reset).
+func TestBatchWaitsForANPRPause(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.SimDailyQuota, cfg.BatchRecheck = 20, time.Second
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	for _, q := range []string{"UPDATE convenzioni SET daily_quota = 0", "UPDATE grants SET daily_quota = 0"} {
+		if _, err := s.db.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op, top := login(t, url, "demo-operatore"), login(t, url, "demo-top")
+	subjects := make([]map[string]string, 50)
+	for i := range subjects {
+		subjects[i] = map[string]string{"idANPR": collaudoAlive[i%len(collaudoAlive)][0]}
+	}
+	a := call(t, "POST", url+"/api/v1/batches", op, map[string]any{"service": "C020", "comune": "H501", "motivo": "M", "soggetti": subjects})
+	id, _ := a.body["batchId"].(string)
+	if a.status != 202 {
+		t.Fatalf("batch: %d %s", a.status, a.raw)
+	}
+	st := waitBatch(t, url, op, id, func(st map[string]any) bool { return st["waiting"] == workflows.WaitANPRPause })
+	done := st["done"].(float64)
+	if done > 20 || st["failed"] != 0.0 || st["status"] != "running" {
+		t.Fatalf("paused batch: %v", st)
+	}
+	time.Sleep(2 * time.Second)
+	if again := waitBatch(t, url, op, id, func(map[string]any) bool { return true }); again["done"] != done {
+		t.Fatalf("a paused batch went on: %v then %v", st, again)
+	}
+	s.simulator.ResetQuotas()
+	if a := call(t, "DELETE", url+"/api/v1/admin/comuni/H501/anpr/pauses", top, nil); a.status != 200 {
+		t.Fatalf("ending the pause: %d %s", a.status, a.raw)
+	}
+	s.simulator.ResetQuotas()
+	// The simulator's quota of 20 a day runs out again after 20 more: end the pause as often.
+	for {
+		st = waitBatch(t, url, op, id, func(st map[string]any) bool { return st["status"] != "running" || st["waiting"] == workflows.WaitANPRPause })
+		if st["status"] != "running" {
+			break
+		}
+		s.simulator.ResetQuotas()
+		call(t, "DELETE", url+"/api/v1/admin/comuni/H501/anpr/pauses", top, nil)
+	}
+	if st["status"] != "completed" || st["ok"] != 50.0 {
+		t.Fatalf("batch after the pauses: %v", st)
+	}
+	if n := countRows(t, s.db, "SELECT COUNT(*) FROM audit_events WHERE batch_id = ?", id); n != 50 {
+		t.Fatalf("%d audit records for 50 subjects", n)
+	}
+}
