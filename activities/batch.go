@@ -99,7 +99,10 @@ func (a *Activities) BatchState(ctx context.Context, in workflows.BatchStateInpu
 // crash knows the call was sent. Over a quota or during an ANPR pause nothing is audited: the
 // subject is handed back to wait.
 func (a *Activities) BatchSubject(ctx context.Context, in workflows.BatchSubjectInput) (workflows.BatchSubjectOutput, error) {
-	release := a.Batch.slot(ctx, in.Comune, in.Service)
+	release, err := a.Batch.slot(ctx, in.Comune, in.Service)
+	if err != nil {
+		return workflows.BatchSubjectOutput{}, err
+	}
 	defer release()
 	if done, ok, err := a.subjectDone(ctx, in); err != nil || ok {
 		return done, err
@@ -317,7 +320,7 @@ func (r *subjectRun) auditInput(a *Activities) workflows.AuditInput {
 
 // slot bounds the subjects of one Comune and e-service this worker runs at once, across
 // batches; each batch also bounds its own (its workflow's concurrency).
-func (b *Batch) slot(ctx context.Context, comune, service string) func() {
+func (b *Batch) slot(ctx context.Context, comune, service string) (func(), error) {
 	n := max(b.Settings.Concurrency, 1)
 	b.mu.Lock()
 	if b.slots == nil {
@@ -331,9 +334,9 @@ func (b *Batch) slot(ctx context.Context, comune, service string) func() {
 	b.mu.Unlock()
 	select {
 	case ch <- struct{}{}:
-		return func() { <-ch }
+		return func() { <-ch }, nil
 	case <-ctx.Done():
-		return func() {}
+		return nil, fmt.Errorf("batch subject: waiting for a slot: %w", ctx.Err())
 	}
 }
 

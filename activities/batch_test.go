@@ -242,3 +242,30 @@ func TestRetentionPurgesBatchResults(t *testing.T) {
 		t.Fatalf("%d audit records after the purge, want both kept", n)
 	}
 }
+
+// TestBatchSlots: a worker runs at most Concurrency subjects of one Comune and e-service at
+// once, across batches; other pairs are not held up, and a cancelled wait gives up.
+func TestBatchSlots(t *testing.T) {
+	b := &Batch{Settings: workflows.BatchSettings{Concurrency: 1}}
+	ctx := context.Background()
+	release, err := b.slot(ctx, "H501", "C020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := b.slot(ctx, "H501", "C030") // another e-service: its own slots
+	if err != nil {
+		t.Fatal(err)
+	}
+	other()
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := b.slot(short, "H501", "C020"); err == nil {
+		t.Fatal("a second subject of the same pair got a slot while the first held it")
+	}
+	release()
+	again, err := b.slot(ctx, "H501", "C020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again()
+}
