@@ -20,45 +20,47 @@ import (
 
 // Config holds every setting of every subcommand. Fields tagged secret are never printed.
 type Config struct {
-	DataDir          string        `flag:"data-dir" help:"directory for SQLite files and generated dev secrets" group:"common"`
-	DatabaseURL      string        `flag:"database-url" help:"sqlite:<path> or postgres://... (default sqlite in data-dir)" group:"database" secret:"url"`
-	APIAddr          string        `flag:"api-addr" help:"address the HTTP API listens on" group:"http"`
-	TemporalAddr     string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)" group:"temporal"`
-	TemporalUIPort   int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)" group:"embedded"`
-	Namespace        string        `flag:"namespace" help:"Temporal system namespace (each Comune has its own, comune-<code>)" group:"temporal"`
-	TemporalUIURL    string        `flag:"temporal-ui-url" help:"URL of the Temporal Web UI, allowed to call the codec endpoint (dev: derived from temporal-ui-port)" group:"http"`
-	SimulatorAddr    string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on" group:"simulator,anpr"`
-	SimulatorSeed    int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population" group:"simulator"`
-	SimulatorSize    int           `flag:"simulator-population" help:"generated people in the simulator" group:"simulator"`
-	SimAdminToken    string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" group:"simulator" secret:"true"`
-	SimDailyQuota    int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)" group:"simulator"`
-	SimFaults        string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start" group:"simulator"`
-	SimSandbox       bool          `flag:"simulator-sandbox" help:"simulator explains malformed requests precisely and refuses unknown fields (the real gateway does neither)" group:"simulator"`
-	SimClients       string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator" group:"simulator"`
-	CodecKey         string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" group:"payload" secret:"true"`
-	CodecKeyID       string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload" group:"payload"`
-	CodecRetired     string        `flag:"codec-retired-keys" help:"comma-separated <key id>=<base64 key> of earlier codec keys: they still decrypt the history they encrypted, the codec key alone encrypts" secret:"true" group:"payload"`
-	TokenKey         string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" group:"http" secret:"true"`
-	SubjectKey       string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" group:"payload" secret:"true"`
-	AuditKey         string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" group:"audit-signing" secret:"true"`
-	AuditKeyID       string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint" group:"audit-signing"`
-	AuditRetired     string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation" group:"audit-signing"`
-	SealKey          string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" group:"payload" secret:"true"`
-	SealKeyID        string        `flag:"seal-key-id" help:"id of the seal key, written in each seal" group:"payload"`
-	SealPublicKeys   string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation" group:"payload"`
-	TemporalJWTKey   string        `flag:"temporal-jwt-key" help:"base64 PKCS#8 ECDSA P-256 key signing the ES256 JWTs Temporal's frontend accepts: Varco's own processes, the operator's admin token and the Web UI's sign-in (its public key is served at <oidc-issuer>/keys)" group:"temporal" secret:"true"`
-	TemporalJWTKID   string        `flag:"temporal-jwt-key-id" help:"id (kid) of temporal-jwt-key, in each token's header and in the JWKS" group:"temporal"`
-	OIDCIssuer       string        `flag:"oidc-issuer" help:"URL of Varco's OpenID Provider for the Temporal Web UI, as browsers reach it (default http://<api-addr>/oidc)" group:"temporal"`
-	UIClientSecret   string        `flag:"temporal-ui-client-secret" help:"OIDC client secret of the Temporal Web UI (client id temporal-ui)" group:"http" secret:"true"`
-	SecretsKey       string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" group:"secrets" secret:"true"`
-	DemoPassword     string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" group:"demo" secret:"true"`
-	ANPRCABundle     string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots" group:"anpr"`
-	RequestTimeout   time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)" group:"http"`
-	TokenTTL         time.Duration `flag:"token-ttl" help:"lifetime of API access tokens" group:"http"`
-	CallMode         string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity" group:"http"`
-	LogLevel         string        `flag:"log-level" help:"debug, info, warn or error" group:"common"`
-	LogFormat        string        `flag:"log-format" help:"text or json" group:"common"`
-	AuditPublic      string        `flag:"audit-public-keys" help:"comma-separated <key id>=<base64 public key> of the audit signing keys whose checkpoints to accept, current and retired (printed by varco audit key); default in a dev data-dir: its own key" group:"audit-public"`
+	DataDir        string        `flag:"data-dir" help:"directory for SQLite files and generated dev secrets" group:"common"`
+	DatabaseURL    string        `flag:"database-url" help:"sqlite:<path> or postgres://... (default sqlite in data-dir)" group:"database" secret:"url"`
+	APIAddr        string        `flag:"api-addr" help:"address the HTTP API listens on" group:"http"`
+	TemporalAddr   string        `flag:"temporal-addr" help:"Temporal frontend host:port (dev: where the embedded server listens)" group:"temporal"`
+	TemporalUIPort int           `flag:"temporal-ui-port" help:"embedded Temporal Web UI port (dev only; 0 disables)" group:"embedded"`
+	Namespace      string        `flag:"namespace" help:"Temporal system namespace (each Comune has its own, comune-<code>)" group:"temporal"`
+	TemporalUIURL  string        `flag:"temporal-ui-url" help:"URL of the Temporal Web UI, allowed to call the codec endpoint (dev: derived from temporal-ui-port)" group:"http"`
+	SimulatorAddr  string        `flag:"simulator-addr" help:"address the ANPR/PDND simulator listens on" group:"simulator,anpr"`
+	SimulatorSeed  int64         `flag:"simulator-seed" help:"seed of the simulator's synthetic population" group:"simulator"`
+	SimulatorSize  int           `flag:"simulator-population" help:"generated people in the simulator" group:"simulator"`
+	SimAdminToken  string        `flag:"simulator-admin-token" help:"bearer token the simulator's /admin/* requires (empty: open)" group:"simulator" secret:"true"`
+	SimDailyQuota  int           `flag:"simulator-daily-quota" help:"simulator calls per purpose per day before 429 LimitExceeded (0: unlimited)" group:"simulator"`
+	SimFaults      string        `flag:"simulator-faults" help:"JSON file of faults the simulator injects from the start" group:"simulator"`
+	SimSandbox     bool          `flag:"simulator-sandbox" help:"simulator explains malformed requests precisely and refuses unknown fields (the real gateway does neither)" group:"simulator"`
+	SimClients     string        `flag:"simulator-register-client" help:"comma-separated JSON files of PDND clients to register in the simulator" group:"simulator"`
+	CodecKey       string        `flag:"codec-key" help:"base64 AES-256 key encrypting Temporal payloads" group:"payload" secret:"true"`
+	CodecKeyID     string        `flag:"codec-key-id" help:"id of the codec key, stored with each payload" group:"payload"`
+	CodecRetired   string        `flag:"codec-retired-keys" help:"comma-separated <key id>=<base64 key> of earlier codec keys: they still decrypt the history they encrypted, the codec key alone encrypts" secret:"true" group:"payload"`
+	TokenKey       string        `flag:"token-key" help:"base64 key (>=32 bytes) signing API access tokens" group:"http" secret:"true"`
+	SubjectKey     string        `flag:"subject-key" help:"base64 key (>=32 bytes) of the audit's subject hash" group:"payload" secret:"true"`
+	AuditKey       string        `flag:"audit-key" help:"base64 32-byte seed of the Ed25519 key signing the audit's checkpoints" group:"audit-signing" secret:"true"`
+	AuditKeyID     string        `flag:"audit-key-id" help:"id of the audit signing key, stored with each checkpoint" group:"audit-signing"`
+	AuditRetired   string        `flag:"audit-retired-keys" help:"comma-separated <key id>=<base64 public key> of earlier audit signing keys (printed by varco audit key), so their checkpoints verify after a rotation" group:"audit-signing"`
+	SealKey        string        `flag:"seal-key" help:"base64 32-byte seed of the Ed25519 key with which the API seals every workflow input it authenticated (api and dev; a worker may hold only the public key)" group:"payload" secret:"true"`
+	SealKeyID      string        `flag:"seal-key-id" help:"id of the seal key, written in each seal" group:"payload"`
+	SealPublicKeys string        `flag:"seal-public-keys" help:"comma-separated <key id>=<base64 public key> of seal keys the worker accepts besides seal-key's own (printed by varco seal key): a worker without the private key, or the previous key during a rotation" group:"payload"`
+	TemporalJWTKey string        `flag:"temporal-jwt-key" help:"base64 PKCS#8 ECDSA P-256 key signing the ES256 JWTs Temporal's frontend accepts: Varco's own processes, the operator's admin token and the Web UI's sign-in (its public key is served at <oidc-issuer>/keys)" group:"temporal" secret:"true"`
+	TemporalJWTKID string        `flag:"temporal-jwt-key-id" help:"id (kid) of temporal-jwt-key, in each token's header and in the JWKS" group:"temporal"`
+	OIDCIssuer     string        `flag:"oidc-issuer" help:"URL of Varco's OpenID Provider for the Temporal Web UI, as browsers reach it (default http://<api-addr>/oidc)" group:"temporal"`
+	UIClientSecret string        `flag:"temporal-ui-client-secret" help:"OIDC client secret of the Temporal Web UI (client id temporal-ui)" group:"http" secret:"true"`
+	SecretsKey     string        `flag:"secrets-key" help:"base64 AES-256 key sealing the Comuni's PDND private keys in the database" group:"secrets" secret:"true"`
+	DemoPassword   string        `flag:"demo-password" help:"password of the demo users seeded by varco dev" group:"demo" secret:"true"`
+	ANPRCABundle   string        `flag:"anpr-ca-bundle" help:"PEM file of extra CAs trusted for ANPR (collaudo's private CA), besides the system roots" group:"anpr"`
+	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one ANPR request (call and retries)" group:"http"`
+	TokenTTL       time.Duration `flag:"token-ttl" help:"lifetime of API access tokens" group:"http"`
+	CallMode       string        `flag:"call-mode" help:"how CallANPR runs: local or regular activity" group:"http"`
+	LogLevel       string        `flag:"log-level" help:"debug, info, warn or error" group:"common"`
+	LogFormat      string        `flag:"log-format" help:"text or json" group:"common"`
+	AuditPublic    string        `flag:"audit-public-keys" help:"comma-separated <key id>=<base64 public key> of the audit signing keys whose checkpoints to accept, current and retired (printed by varco audit key); default in a dev data-dir: its own key" group:"audit-public"`
+
+	// Batch queries (issue 16).
 	BatchConcurrency int           `flag:"batch-concurrency" help:"subjects of one Comune and e-service a worker queries at once for batch queries" group:"batch"`
 	BatchRunSize     int           `flag:"batch-run-size" help:"subjects a batch workflow handles before it continues as new (bounds its history)" group:"batch"`
 	BatchRecheck     time.Duration `flag:"batch-quota-recheck" help:"how often a batch waiting for a quota or an ANPR pause checks again (it waits at most until the pause ends)" group:"batch"`
@@ -71,24 +73,25 @@ type Config struct {
 // Defaults are what `varco dev` runs with when nothing is set.
 func Defaults() Config {
 	return Config{
-		DataDir:          ".varco",
-		APIAddr:          "127.0.0.1:8080",
-		TemporalAddr:     "127.0.0.1:7233",
-		TemporalUIPort:   8233,
-		Namespace:        "default",
-		SimulatorAddr:    "127.0.0.1:8089",
-		SimulatorSeed:    1,
-		SimulatorSize:    10000,
-		CodecKeyID:       "k1",
-		AuditKeyID:       "a1",
-		SealKeyID:        "s1",
-		TemporalJWTKID:   "t1",
-		DemoPassword:     "demo",
-		RequestTimeout:   10 * time.Second,
-		TokenTTL:         15 * time.Minute,
-		CallMode:         "local",
-		LogLevel:         "info",
-		LogFormat:        "text",
+		DataDir:        ".varco",
+		APIAddr:        "127.0.0.1:8080",
+		TemporalAddr:   "127.0.0.1:7233",
+		TemporalUIPort: 8233,
+		Namespace:      "default",
+		SimulatorAddr:  "127.0.0.1:8089",
+		SimulatorSeed:  1,
+		SimulatorSize:  10000,
+		CodecKeyID:     "k1",
+		AuditKeyID:     "a1",
+		SealKeyID:      "s1",
+		TemporalJWTKID: "t1",
+		DemoPassword:   "demo",
+		RequestTimeout: 10 * time.Second,
+		TokenTTL:       15 * time.Minute,
+		CallMode:       "local",
+		LogLevel:       "info",
+		LogFormat:      "text",
+
 		BatchConcurrency: 8,
 		BatchRunSize:     1000,
 		BatchRecheck:     10 * time.Minute,
