@@ -15,6 +15,7 @@ import (
 	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/rbac"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // QueryAuthorizer decides whether a user may query a service in a Comune (rbac.Authorizer).
@@ -42,11 +43,10 @@ type Profile struct {
 	OperatorID   string
 }
 
-// AuditWriter commits an audit record; a second write of the same RequestID is a no-op.
+// AuditWriter commits a request's audit record (auditlog.Writer); a second write of the same
+// RequestID changes nothing and returns the record already committed.
 type AuditWriter interface {
-	InsertAudit(ctx context.Context, rec *store.AuditRecord) (inserted bool, err error)
-	// StoredAudit reads the committed record of a request, for a write that found it there.
-	StoredAudit(ctx context.Context, requestID string) (*store.AuditRecord, error)
+	Write(ctx context.Context, in workflows.AuditInput) (existing *store.AuditRecord, err error)
 }
 
 // Directory resolves what the ModI audit token says about an operator: the user's identifier
@@ -58,16 +58,12 @@ type Directory interface {
 
 // Activities is registered on the worker; its methods are the activities.
 type Activities struct {
-	Authz      QueryAuthorizer
-	ANPR       Caller
-	Profiles   Profiles
-	Audit      AuditWriter
-	Directory  Directory
-	SubjectKey []byte // key of the subject hash kept in the audit
-	Retention  Purger // the audit's retention purge (system namespace only)
-	// Sealer encrypts the subject's identifier kept in the audit (secretbox.Box); nil keeps
-	// only the hash.
-	Sealer Sealer
+	Authz     QueryAuthorizer
+	ANPR      Caller
+	Profiles  Profiles
+	Audit     AuditWriter
+	Directory Directory
+	Retention Purger // the audit's retention purge (system namespace only)
 	// Seals checks that the API sealed a workflow's input, and Claims that no other run used
 	// it: without both, Authorize refuses every request (fail closed).
 	Seals  SealVerifier
@@ -78,9 +74,4 @@ type Activities struct {
 	Now clock.Clock
 
 	runInfo func(context.Context) (workflowRun, bool) // tests only: nil reads the activity's info
-}
-
-// Sealer encrypts a value for a purpose (secretbox.Box).
-type Sealer interface {
-	Seal(purpose string, plain []byte) (string, error)
 }

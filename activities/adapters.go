@@ -20,19 +20,6 @@ import (
 	"github.com/varco-anpr/varco/internal/store"
 )
 
-// StoreAudit writes audit records with bun.
-type StoreAudit struct{ DB bun.IDB }
-
-// InsertAudit implements AuditWriter.
-func (s StoreAudit) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bool, error) {
-	return store.InsertAudit(ctx, s.DB, rec)
-}
-
-// StoredAudit implements AuditWriter.
-func (s StoreAudit) StoredAudit(ctx context.Context, requestID string) (*store.AuditRecord, error) {
-	return store.GetAudit(ctx, s.DB, requestID)
-}
-
 // StoreDirectory reads users and Enti with bun.
 type StoreDirectory struct{ DB bun.IDB }
 

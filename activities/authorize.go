@@ -41,7 +41,7 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 	if err != nil {
 		if !errors.Is(err, errUnauthenticated) {
 			return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
-				"request claims unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
+				"request claims unavailable", errcode.Unavailable.String(), fmt.Errorf("authorize: %w", err))
 		}
 		a.logRefused(ctx, err)
 		return workflows.AuthorizeOutput{Reason: workflows.ReasonUnauthenticated}, nil
@@ -53,7 +53,7 @@ func (a *Activities) Authorize(ctx context.Context, in workflows.AuthorizeInput)
 	d, err := a.Authz.AuthorizeQuery(ctx, q.UserID, q.Comune, q.Service, q.ReceivedAt)
 	if err != nil {
 		return workflows.AuthorizeOutput{}, temporal.NewApplicationErrorWithCause(
-			"authorization store unavailable", errcode.Unavailable, fmt.Errorf("authorize: %w", err))
+			"authorization store unavailable", errcode.Unavailable.String(), fmt.Errorf("authorize: %w", err))
 	}
 	return workflows.AuthorizeOutput{Allowed: d.Allowed, Reason: d.Reason, EnteID: d.EnteID, PriorCall: prior}, nil
 }

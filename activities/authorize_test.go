@@ -110,7 +110,7 @@ func TestAuthorizeAuthenticates(t *testing.T) {
 		}, false, ""},
 		{"no verifier configured", func(_ *workflows.QueryInput, a *Activities) { a.Seals = nil }, false, ""},
 		{"outside an activity", func(_ *workflows.QueryInput, a *Activities) { a.runInfo = nil }, false, ""},
-		{"claim store down", func(_ *workflows.QueryInput, a *Activities) { a.Claims = &fakeClaims{err: errors.New("db down")} }, false, errcode.Unavailable},
+		{"claim store down", func(_ *workflows.QueryInput, a *Activities) { a.Claims = &fakeClaims{err: errors.New("db down")} }, false, errcode.Unavailable.String()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,8 @@ type BatchStore interface {
 	SetEnte(ctx context.Context, id string, enteID int64) error
 	SetWaiting(ctx context.Context, id, why string, until time.Time) error
 	Finish(ctx context.Context, id, status string, at time.Time) error
+	// Audit reads a subject's committed audit record (store.ErrNotFound when there is none).
+	Audit(ctx context.Context, requestID string) (*store.AuditRecord, error)
 }
 
 // BatchSealVerifier checks the API's seal on a batch input (seal.Verifier).
@@ -110,7 +112,7 @@ func (a *Activities) BatchSubject(ctx context.Context, in workflows.BatchSubject
 	d, err := a.Authz.AuthorizeQuery(ctx, in.UserID, in.Comune, in.Service, in.At)
 	if err != nil {
 		return workflows.BatchSubjectOutput{}, temporal.NewApplicationErrorWithCause(
-			"authorization store unavailable", errcode.Unavailable, fmt.Errorf("batch subject: %w", err))
+			"authorization store unavailable", string(errcode.Unavailable), fmt.Errorf("batch subject: %w", err))
 	}
 	if d.EnteID != 0 {
 		_ = a.Batch.Store.SetEnte(ctx, in.BatchID, d.EnteID)
@@ -139,12 +141,12 @@ func (a *Activities) subjectDone(ctx context.Context, in workflows.BatchSubjectI
 				return workflows.BatchSubjectOutput{}, false, err
 			}
 		}
-		return workflows.BatchSubjectOutput{Outcome: r.Outcome, ErrorCode: r.ErrorCode}, true, nil
+		return workflows.BatchSubjectOutput{Outcome: r.Outcome, ErrorCode: storedCode(r.ErrorCode)}, true, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return workflows.BatchSubjectOutput{}, false, fmt.Errorf("batch subject: %w", err)
 	}
-	rec, err := a.Audit.StoredAudit(ctx, in.RequestID)
+	rec, err := a.Batch.Store.Audit(ctx, in.RequestID)
 	if errors.Is(err, store.ErrNotFound) {
 		return workflows.BatchSubjectOutput{}, false, nil
 	}
@@ -210,6 +212,14 @@ func (a *Activities) sealResult(comune string, v any) (string, error) {
 	return sealed, nil
 }
 
+// storedCode is a stored result's code: "" for none (Parse would call it internal_error).
+func storedCode(s string) errcode.Code {
+	if s == "" {
+		return ""
+	}
+	return errcode.Parse(s)
+}
+
 // subjectRun is one subject's way through the steps.
 type subjectRun struct {
 	in      workflows.BatchSubjectInput
@@ -219,7 +229,7 @@ type subjectRun struct {
 	audited bool
 }
 
-func (r *subjectRun) fail(code, outcome, detail string) {
+func (r *subjectRun) fail(code errcode.Code, outcome, detail string) {
 	r.body.Outcome, r.body.ErrorCode, r.body.Detail = outcome, code, detail
 }
 
@@ -252,7 +262,7 @@ func (r *subjectRun) call(ctx context.Context, a *Activities) (workflows.BatchSu
 	if !errors.As(err, &appErr) {
 		return workflows.BatchSubjectOutput{}, err
 	}
-	if appErr.Type() == errcode.ANPRQuotaExhausted {
+	if errcode.Parse(appErr.Type()) == errcode.ANPRQuotaExhausted {
 		return workflows.BatchSubjectOutput{Wait: workflows.WaitANPRPause, RetryAt: nextRomeMidnight(in.At)}, nil
 	}
 	if !appErr.NonRetryable() && attempt < maxSubjectAttempts {
@@ -262,10 +272,7 @@ func (r *subjectRun) call(ctx context.Context, a *Activities) (workflows.BatchSu
 	if appErr.HasDetails() && appErr.Details(&tr) == nil {
 		r.audit.Trace = tr
 	}
-	code, outcome := appErr.Type(), workflows.OutcomeFailed
-	if !errcode.Known(code) {
-		code = errcode.Internal
-	}
+	code, outcome := errcode.Parse(appErr.Type()), workflows.OutcomeFailed
 	if code == errcode.SubjectNotFound {
 		outcome = workflows.OutcomeNotFound
 	}
@@ -292,7 +299,7 @@ func (a *Activities) record(ctx context.Context, r *subjectRun) (workflows.Batch
 		return workflows.BatchSubjectOutput{}, err
 	}
 	_, err = a.Batch.Store.PutResult(ctx, &store.BatchResult{BatchID: in.BatchID, Index: in.Index, RequestID: in.RequestID,
-		Outcome: r.body.Outcome, ErrorCode: r.body.ErrorCode, Sealed: sealed, Audited: r.audited, CreatedAt: a.Now.Now()})
+		Outcome: r.body.Outcome, ErrorCode: string(r.body.ErrorCode), Sealed: sealed, Audited: r.audited, CreatedAt: a.Now.Now()})
 	if err != nil {
 		return workflows.BatchSubjectOutput{}, fmt.Errorf("batch result: %w", err)
 	}

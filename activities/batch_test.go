@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/clock"
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/store"
@@ -80,7 +81,7 @@ func TestBatchSubject(t *testing.T) {
 			caller := &countingCaller{err: tt.callErr}
 			bs := store.Batches{DB: db.DB}
 			a := &Activities{Authz: batchAuthz{tt.decision}, ANPR: caller, Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}},
-				Directory: fakeDirectory{ws: "PC"}, Audit: StoreAudit{DB: db}, SubjectKey: bytes.Repeat([]byte{1}, 32),
+				Directory: fakeDirectory{ws: "PC"}, Audit: &auditlog.Writer{DB: db, SubjectKey: bytes.Repeat([]byte{1}, 32)},
 				Now: clock.Clock(func() time.Time { return at }), Batch: &Batch{Store: bs, Results: cdc, Settings: workflows.BatchSettings{Concurrency: 2}}}
 			id := "bt-h501-0123456789abcdef0123456789abcdef"
 			if _, err := bs.Create(ctx, &store.Batch{ID: id, ComuneCode: "H501", UserID: 7, Service: "C020", Motivo: "m", Total: 1,
@@ -91,7 +92,7 @@ func TestBatchSubject(t *testing.T) {
 				Comune: "H501", Service: "C020", Motivo: "m", ReceivedAt: at, At: at,
 				Subject: workflows.BatchSubject{Criteria: workflows.Criteria{IDANPR: "AF41450AS"}, Reference: "PRATICA-1", Line: 2}}
 			if tt.auditedBy != "" {
-				if _, err := store.InsertAudit(ctx, db, &store.AuditRecord{RequestID: in.RequestID, CreatedAt: at, UserID: 7, EnteID: 4,
+				if _, err := (&auditlog.Writer{DB: db}).Insert(ctx, &store.AuditRecord{RequestID: in.RequestID, CreatedAt: at, UserID: 7, EnteID: 4,
 					ComuneCode: "H501", Service: "C020", Motivo: "m", Outcome: tt.auditedBy, HTTPStatus: 200, BatchID: id}); err != nil {
 					t.Fatal(err)
 				}
@@ -134,7 +135,7 @@ func TestBatchSubjectTransientFailureRetries(t *testing.T) {
 	cdc, _ := codec.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{5}, codec.KeySize)})
 	bs := store.Batches{DB: db.DB}
 	a := &Activities{Authz: batchAuthz{rbac.Decision{Allowed: true, EnteID: 4}}, ANPR: &countingCaller{err: &anpr.Error{Kind: anpr.KindUnavailable, Message: "502"}},
-		Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}}, Directory: fakeDirectory{ws: "PC"}, Audit: StoreAudit{DB: db},
+		Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}}, Directory: fakeDirectory{ws: "PC"}, Audit: &auditlog.Writer{DB: db},
 		Batch: &Batch{Store: bs, Results: cdc}}
 	in := workflows.BatchSubjectInput{BatchID: "bt-h501-0123456789abcdef0123456789abcdef", RequestID: "rq-h501-x", UserID: 7, Comune: "H501", Service: "C020",
 		Subject: workflows.BatchSubject{Criteria: workflows.Criteria{IDANPR: "AF41450AS"}}}
@@ -148,16 +149,16 @@ func TestBatchSubjectTransientFailureRetries(t *testing.T) {
 
 // failOnce fails the first audit write, as a worker stopping before the commit would.
 type failOnce struct {
-	StoreAudit
+	w      *auditlog.Writer
 	failed bool
 }
 
-func (f *failOnce) InsertAudit(ctx context.Context, rec *store.AuditRecord) (bool, error) {
+func (f *failOnce) Write(ctx context.Context, in workflows.AuditInput) (*store.AuditRecord, error) {
 	if !f.failed {
 		f.failed = true
-		return false, errors.New("worker stopped")
+		return nil, errors.New("worker stopped")
 	}
-	return f.StoreAudit.InsertAudit(ctx, rec)
+	return f.w.Write(ctx, in)
 }
 
 // TestBatchSubjectStopsBeforeTheAudit: an attempt that stored the result but not the audit
@@ -169,10 +170,10 @@ func TestBatchSubjectStopsBeforeTheAudit(t *testing.T) {
 	cdc, _ := codec.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{5}, codec.KeySize)})
 	bs := store.Batches{DB: db.DB}
 	caller := &countingCaller{}
-	audit := &failOnce{StoreAudit: StoreAudit{DB: db}}
+	audit := &failOnce{w: &auditlog.Writer{DB: db, SubjectKey: bytes.Repeat([]byte{1}, 32)}}
 	a := &Activities{Authz: batchAuthz{rbac.Decision{Allowed: true, EnteID: 4}}, ANPR: caller,
 		Profiles: fixedProfiles{Profile{OperatorMode: "end-user"}}, Directory: fakeDirectory{ws: "PC"}, Audit: audit,
-		SubjectKey: bytes.Repeat([]byte{1}, 32), Batch: &Batch{Store: bs, Results: cdc}}
+		Batch: &Batch{Store: bs, Results: cdc}}
 	id := "bt-h501-0123456789abcdef0123456789abcdef"
 	now := time.Now().UTC()
 	if _, err := bs.Create(ctx, &store.Batch{ID: id, ComuneCode: "H501", UserID: 7, Service: "C020", Motivo: "m", Total: 1,
@@ -228,7 +229,7 @@ func TestRetentionPurgesBatchResults(t *testing.T) {
 		if _, err := bs.PutResult(ctx, &store.BatchResult{BatchID: id, RequestID: "rq-" + id, Outcome: "ok", Sealed: "x", Audited: true}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.InsertAudit(ctx, db, &store.AuditRecord{RequestID: "rq-" + id, CreatedAt: t0, UserID: 7, ComuneCode: "H501",
+		if _, err := (&auditlog.Writer{DB: db}).Insert(ctx, &store.AuditRecord{RequestID: "rq-" + id, CreatedAt: t0, UserID: 7, ComuneCode: "H501",
 			Service: "C020", Motivo: "m", Outcome: "ok", HTTPStatus: 200, BatchID: id}); err != nil {
 			t.Fatal(err)
 		}

@@ -31,7 +31,7 @@ func (a *Activities) callANPR(ctx context.Context, in workflows.CallInput,
 	prof, err := a.Profiles.Profile(ctx, in.Comune)
 	if errors.Is(err, store.ErrNotFound) {
 		return workflows.CallOutput{}, temporal.NewNonRetryableApplicationError(
-			"the Comune has no ANPR access profile", errcode.UnknownComune, nil)
+			"the Comune has no ANPR access profile", errcode.UnknownComune.String(), nil)
 	}
 	if err != nil {
 		return workflows.CallOutput{}, fmt.Errorf("load ANPR profile of %s: %w", in.Comune, err)
@@ -134,11 +134,11 @@ func (a *Activities) claimCall(ctx context.Context, in workflows.CallInput, hold
 	}
 	ok, err := a.Claims.ClaimCall(ctx, in.RequestID, holder, opID, a.Now.Now())
 	if err != nil {
-		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable, err)
+		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable.String(), err)
 	}
 	if !ok {
 		// Another run of the same sealed input got here first: a replay. No call.
-		return "", temporal.NewNonRetryableApplicationError("another run already called ANPR for this request", errcode.Forbidden, nil)
+		return "", temporal.NewNonRetryableApplicationError("another run already called ANPR for this request", errcode.Forbidden.String(), nil)
 	}
 	return opID, nil
 }
@@ -207,7 +207,7 @@ func (a *Activities) workstation(ctx context.Context, in workflows.CallInput) (s
 func callError(err error) error {
 	e, ok := anpr.AsError(err)
 	if !ok {
-		return temporal.NewApplicationErrorWithOptions("ANPR call failed", errcode.ANPRUnavailable,
+		return temporal.NewApplicationErrorWithOptions("ANPR call failed", errcode.ANPRUnavailable.String(),
 			temporal.ApplicationErrorOptions{Cause: err})
 	}
 	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Kind), temporal.ApplicationErrorOptions{

@@ -22,30 +22,6 @@ import (
 // Scope errors answer 404 when the caller may not know the object exists (another Comune's
 // user, convenzione or grant) and 403 otherwise; nothing changes either way.
 
-func (s *Server) adminRoutes(v1 fiber.Router) {
-	a := s.authenticate
-	v1.Post("/admin/enti", a, s.createEnte)
-	v1.Get("/admin/enti", a, s.listEnti)
-	v1.Get("/admin/enti/:id", a, s.getEnte)
-	v1.Get("/admin/events", a, s.adminEvents)
-	const cm = "/admin/comuni/:comune"
-	v1.Post(cm+"/convenzioni", a, s.createConvenzione)
-	v1.Get(cm+"/convenzioni", a, s.listConvenzioni)
-	v1.Get(cm+"/anpr", a, s.anprSetup)
-	v1.Patch(cm+"/convenzioni/:id", a, s.patchConvenzione)
-	v1.Post(cm+"/users", a, s.createUser)
-	v1.Get(cm+"/users", a, s.listUsers)
-	v1.Get(cm+"/users/:id", a, s.getUser)
-	v1.Patch(cm+"/users/:id", a, s.patchUser)
-	v1.Delete(cm+"/users/:id", a, s.deleteUser)
-	v1.Post(cm+"/users/:id/suspend", a, s.suspendUser)
-	v1.Post(cm+"/users/:id/reactivate", a, s.reactivateUser)
-	v1.Post(cm+"/users/:id/reset-credentials", a, s.resetCredentials)
-	v1.Post(cm+"/grants", a, s.createGrant)
-	v1.Delete(cm+"/grants/:id", a, s.deleteGrant)
-	v1.Delete(cm+"/anpr/pauses", a, s.clearANPRPauses)
-}
-
 // adminReq is one administrative request: who acts, in which Comune, and the event it records.
 type adminReq struct {
 	s      *Server
@@ -61,8 +37,8 @@ type adminReq struct {
 // admin decisions and query decisions must come from the same rules. Malformed identifiers
 // are refused here, before anything is recorded: an event names only well-formed objects.
 func (s *Server) newAdminReq(c *fiber.Ctx, comune, action, objectType, objectID string) (*adminReq, error) {
-	az, ok := s.Authz.(*rbac.Authorizer)
-	if !ok {
+	az := s.Authz
+	if az == nil {
 		return nil, fail(errcode.Unavailable, "administration is not available on this server")
 	}
 	if err := checkIdentifiers(comune, objectID); err != nil {
@@ -94,7 +70,7 @@ func (x *adminReq) inComune(obj, act string) error {
 }
 
 // deny records the refusal and returns the problem to answer.
-func (x *adminReq) deny(code, detail string) error {
+func (x *adminReq) deny(code errcode.Code, detail string) error {
 	x.record(x.s.DB, store.AdminDenied, code)
 	return fail(code, detail)
 }
@@ -109,7 +85,7 @@ func (x *adminReq) failed(err error) error {
 	return fail(code, detail)
 }
 
-func failure(err error) (string, string) {
+func failure(err error) (errcode.Code, string) {
 	var ae *apiError
 	if code, detail, ok := sentinelProblem(err); ok {
 		return code, detail
@@ -134,7 +110,7 @@ func failure(err error) (string, string) {
 // record writes the event of a refusal or failure outside any transaction, within the
 // per-user limit (recordLimited). A lost refusal record must not turn a 403 into a 500, so
 // its error is logged only.
-func (x *adminReq) record(db bun.IDB, outcome, code string) {
+func (x *adminReq) record(db bun.IDB, outcome string, code errcode.Code) {
 	if err := x.recordLimited(db, outcome, code); err != nil {
 		x.s.log.ErrorContext(x.ctx(), "admin event not recorded", "action", x.ev.Action, "error", err)
 	}
@@ -154,7 +130,7 @@ const actionRefusalsSuppressed = "admin.refusals_suppressed"
 // of them in the current minute: then it writes one summary event, then nothing until the
 // next minute. The count is read from admin_events (index admin_events_actor_at_idx), so
 // replicas share the limit; concurrent refusals may overshoot it by the few in flight.
-func (x *adminReq) recordLimited(db bun.IDB, outcome, code string) error {
+func (x *adminReq) recordLimited(db bun.IDB, outcome string, code errcode.Code) error {
 	minute := x.s.Now().Truncate(time.Minute)
 	n, err := store.CountAdminEventsSince(x.ctx(), db, x.actor, minute, store.AdminDenied, store.AdminFailed)
 	if err != nil {
@@ -171,7 +147,7 @@ func (x *adminReq) recordLimited(db bun.IDB, outcome, code string) error {
 
 // recordSuppressed writes the summary event: from now until the end of minute, this user's
 // refusals are not recorded one by one.
-func (x *adminReq) recordSuppressed(db bun.IDB, minute time.Time, code string) error {
+func (x *adminReq) recordSuppressed(db bun.IDB, minute time.Time, code errcode.Code) error {
 	ev := store.AdminEvent{At: x.s.Now(), ActorUserID: x.actor, Comune: x.comune, EnteID: x.ev.EnteID,
 		Action: actionRefusalsSuppressed, ObjectType: "user", ObjectID: strconv.FormatInt(x.actor, 10),
 		After: snapshot(map[string]any{"limit": refusalsPerMinute, "from": minute, "until": minute.Add(time.Minute),
@@ -182,7 +158,7 @@ func (x *adminReq) recordSuppressed(db bun.IDB, minute time.Time, code string) e
 
 // recordIn writes the action's events with db (the change's transaction when allowed), all
 // stamped with the API's clock.
-func (x *adminReq) recordIn(db bun.IDB, outcome, code string) error {
+func (x *adminReq) recordIn(db bun.IDB, outcome string, code errcode.Code) error {
 	at := x.s.Now()
 	for _, ev := range x.events(outcome, code) {
 		ev.At = at

@@ -12,18 +12,18 @@ import (
 
 // AdminEventItem is one admin event as the API shows it.
 type AdminEventItem struct {
-	ID          int64     `json:"id"`
-	At          time.Time `json:"at"`
-	ActorUserID int64     `json:"actorUserId"`
-	Comune      string    `json:"comune"`
-	EnteID      int64     `json:"enteId,omitempty"`
-	Action      string    `json:"action"`
-	ObjectType  string    `json:"objectType"`
-	ObjectID    string    `json:"objectId,omitempty"`
-	Before      string    `json:"before,omitempty"`
-	After       string    `json:"after,omitempty"`
-	Outcome     string    `json:"outcome"`
-	ErrorCode   string    `json:"errorCode,omitempty"`
+	ID          int64        `json:"id"`
+	At          time.Time    `json:"at"`
+	ActorUserID int64        `json:"actorUserId"`
+	Comune      string       `json:"comune"`
+	EnteID      int64        `json:"enteId,omitempty"`
+	Action      string       `json:"action"`
+	ObjectType  string       `json:"objectType"`
+	ObjectID    string       `json:"objectId,omitempty"`
+	Before      string       `json:"before,omitempty"`
+	After       string       `json:"after,omitempty"`
+	Outcome     string       `json:"outcome"`
+	ErrorCode   errcode.Code `json:"errorCode,omitempty"`
 }
 
 // adminEvents lists the admin events the caller may read: a TOP its Comune's, an ADMIN its

@@ -268,7 +268,7 @@ func TestAdminMalformedInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			before := e.state()
 			a := e.as(c.user, c.method, c.path, c.body)
-			if a.status != 400 || a.body["code"] != errcode.InvalidRequest || a.header.Get(fiber.HeaderContentType) != problemJSON {
+			if a.status != 400 || a.body["code"] != errcode.InvalidRequest.String() || a.header.Get(fiber.HeaderContentType) != problemJSON {
 				t.Fatalf("got %d %s %q, want 400 invalid_request problem+json", a.status, a.raw, a.header.Get(fiber.HeaderContentType))
 			}
 			if strings.Contains(a.raw, "HHHHHHHH") {

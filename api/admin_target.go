@@ -90,7 +90,7 @@ func (x *adminReq) targetPerson(act string) (*store.User, []store.Grant, error) 
 // person-wide action, a copy in each other Comune where the person holds a grant, showing
 // only that Comune's grants (each TOP sees what was done to their people, and nothing of the
 // person's other Comuni).
-func (x *adminReq) events(outcome, code string) []store.AdminEvent {
+func (x *adminReq) events(outcome string, code errcode.Code) []store.AdminEvent {
 	ev := x.ev
 	ev.Outcome, ev.ErrorCode = outcome, code
 	out := []store.AdminEvent{ev}

@@ -27,19 +27,19 @@ func TestValidateCriteri(t *testing.T) {
 		{"idANPR lower case normalised", Criteri{IDANPR: "af41450as"}, ""},
 		{"valid CF", Criteri{CodiceFiscale: "STTSGT90A01H501J"}, ""},
 		{"omocodic CF", Criteri{CodiceFiscale: "RSSMRA80A01H50MM"}, ""},
-		{"neither", Criteri{}, errcode.InvalidRequest},
-		{"both", Criteri{IDANPR: "AF41450AS", CodiceFiscale: "STTSGT90A01H501J"}, errcode.InvalidRequest},
-		{"short idANPR", Criteri{IDANPR: "AF4145"}, errcode.InvalidIDANPR},
-		{"idANPR with symbols", Criteri{IDANPR: "AF41450A$"}, errcode.InvalidIDANPR},
-		{"CF check char", Criteri{CodiceFiscale: "STTSGT90A01H501K"}, errcode.InvalidCF},
-		{"CF format", Criteri{CodiceFiscale: "STTSGT90A01H501"}, errcode.InvalidCF},
+		{"neither", Criteri{}, errcode.InvalidRequest.String()},
+		{"both", Criteri{IDANPR: "AF41450AS", CodiceFiscale: "STTSGT90A01H501J"}, errcode.InvalidRequest.String()},
+		{"short idANPR", Criteri{IDANPR: "AF4145"}, errcode.InvalidIDANPR.String()},
+		{"idANPR with symbols", Criteri{IDANPR: "AF41450A$"}, errcode.InvalidIDANPR.String()},
+		{"CF check char", Criteri{CodiceFiscale: "STTSGT90A01H501K"}, errcode.InvalidCF.String()},
+		{"CF format", Criteri{CodiceFiscale: "STTSGT90A01H501"}, errcode.InvalidCF.String()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := validateCriteri(tc.in)
 			got := ""
 			if ae, ok := err.(*apiError); ok {
-				got = ae.code
+				got = string(ae.code)
 			} else if err != nil {
 				t.Fatalf("unexpected error type %T", err)
 			}
@@ -87,14 +87,14 @@ func TestProblemsWithoutBackends(t *testing.T) {
 		status                    int
 		code                      string
 	}{
-		{"POST", "/api/v1/auth/token", "text/plain", "x", 415, errcode.UnsupportedMedia},
-		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a"`, 400, errcode.InvalidRequest},
-		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a","password":"b","otp":1}`, 400, errcode.InvalidRequest},
-		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a","password":"b"} {}`, 400, errcode.InvalidRequest},
-		{"POST", "/api/v1/auth/token", "application/json", `{"username":"","password":""}`, 400, errcode.InvalidRequest},
-		{"POST", "/api/v1/anpr/C020", "application/json", `{}`, 401, errcode.Unauthorized},
-		{"GET", "/api/v1/audit", "", "", 401, errcode.Unauthorized},
-		{"GET", "/api/v1/nothing", "", "", 404, errcode.NotFound},
+		{"POST", "/api/v1/auth/token", "text/plain", "x", 415, errcode.UnsupportedMedia.String()},
+		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a"`, 400, errcode.InvalidRequest.String()},
+		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a","password":"b","otp":1}`, 400, errcode.InvalidRequest.String()},
+		{"POST", "/api/v1/auth/token", "application/json", `{"username":"a","password":"b"} {}`, 400, errcode.InvalidRequest.String()},
+		{"POST", "/api/v1/auth/token", "application/json", `{"username":"","password":""}`, 400, errcode.InvalidRequest.String()},
+		{"POST", "/api/v1/anpr/C020", "application/json", `{}`, 401, errcode.Unauthorized.String()},
+		{"GET", "/api/v1/audit", "", "", 401, errcode.Unauthorized.String()},
+		{"GET", "/api/v1/nothing", "", "", 404, errcode.NotFound.String()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.path+" "+tc.body, func(t *testing.T) {

@@ -16,24 +16,24 @@ import (
 // AuditItem is one audit record as the API shows it. The subject appears only as the keyed
 // hash in the database, and not at all here.
 type AuditItem struct {
-	RequestID           string    `json:"requestId"`
-	Time                time.Time `json:"time"`
-	UserID              int64     `json:"userId"`
-	EnteID              int64     `json:"enteId,omitempty"`
-	Comune              string    `json:"comune"`
-	Service             string    `json:"service"`
-	Motivo              string    `json:"motivo"`
-	Outcome             string    `json:"outcome"`
-	HTTPStatus          int       `json:"httpStatus"`
-	ErrorCode           string    `json:"errorCode,omitempty"`
-	Reason              string    `json:"reason,omitempty"`
-	Workstation         string    `json:"workstation,omitempty"`
-	DurationMS          int64     `json:"durationMs"`
-	IDOperazioneClient  string    `json:"idOperazioneClient,omitempty"`
-	IDOperazioneANPR    string    `json:"idOperazioneANPR,omitempty"`
-	GovWayTransactionID string    `json:"govwayTransactionId,omitempty"`
-	VoucherJTI          string    `json:"voucherJti,omitempty"`
-	CorrelationID       string    `json:"correlationId,omitempty"`
+	RequestID           string       `json:"requestId"`
+	Time                time.Time    `json:"time"`
+	UserID              int64        `json:"userId"`
+	EnteID              int64        `json:"enteId,omitempty"`
+	Comune              string       `json:"comune"`
+	Service             string       `json:"service"`
+	Motivo              string       `json:"motivo"`
+	Outcome             string       `json:"outcome"`
+	HTTPStatus          int          `json:"httpStatus"`
+	ErrorCode           errcode.Code `json:"errorCode,omitempty"`
+	Reason              string       `json:"reason,omitempty"`
+	Workstation         string       `json:"workstation,omitempty"`
+	DurationMS          int64        `json:"durationMs"`
+	IDOperazioneClient  string       `json:"idOperazioneClient,omitempty"`
+	IDOperazioneANPR    string       `json:"idOperazioneANPR,omitempty"`
+	GovWayTransactionID string       `json:"govwayTransactionId,omitempty"`
+	VoucherJTI          string       `json:"voucherJti,omitempty"`
+	CorrelationID       string       `json:"correlationId,omitempty"`
 	// Seq and Hash place the record in its Comune's hash chain (GET /api/v1/audit/verify).
 	Seq  int64  `json:"seq,omitempty"`
 	Hash string `json:"hash,omitempty"`

@@ -23,7 +23,7 @@ func BenchmarkExportCSV1M(b *testing.B) {
 	const records = 1_000_000
 	db := storetest.SQLite(b)
 	fillExport(b, db, records)
-	_, app := reportApp(db, store.Scope{ComuneCode: "H501"})
+	_, app := reportApp(b, db, store.Scope{ComuneCode: "H501"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

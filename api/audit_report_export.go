@@ -33,7 +33,7 @@ func auditCSVRow(r *store.AuditRecord, row []string) []string {
 	i := auditItem(r)
 	row = append(row[:0], i.RequestID, i.Time.UTC().Format(time.RFC3339Nano), strconv.FormatInt(i.UserID, 10),
 		strconv.FormatInt(i.EnteID, 10), i.Comune, i.Service, i.Motivo, i.Outcome, strconv.Itoa(i.HTTPStatus),
-		i.ErrorCode, i.Reason, i.Workstation, strconv.FormatInt(i.DurationMS, 10), i.IDOperazioneClient,
+		string(i.ErrorCode), i.Reason, i.Workstation, strconv.FormatInt(i.DurationMS, 10), i.IDOperazioneClient,
 		i.IDOperazioneANPR, i.GovWayTransactionID, i.VoucherJTI, i.CorrelationID)
 	for k := range row {
 		row[k] = defuse(row[k])

@@ -12,17 +12,14 @@ import (
 	"github.com/varco-anpr/varco/internal/store"
 )
 
-// scoperOf answers every user with the same scopes.
-type scoperOf []store.Scope
-
-func (s scoperOf) AuditScopes(context.Context, int64) ([]store.Scope, error) { return s, nil }
-
-// reportApp serves the report handlers of a Server over db for one signed-in user with the
-// given scopes, without the token machinery the handlers do not depend on.
-func reportApp(db *store.DB, scopes ...store.Scope) (*Server, *fiber.App) {
-	s := New(Deps{DB: db, Authz: scoperOf(scopes), Logger: discard(), RequestTimeout: time.Second})
+// reportApp serves the report handlers of a Server over db for a signed-in user who reads
+// exactly the given scope (granted through the real rules, scopedUsers), without the token
+// machinery the handlers do not depend on.
+func reportApp(t testing.TB, db *store.DB, scope store.Scope) (*Server, *fiber.App) {
+	az, users := scopedUsers(t, db, scope)
+	s := New(Deps{DB: db, Authz: az, Logger: discard(), RequestTimeout: time.Second})
 	app := fiber.New(fiber.Config{ErrorHandler: s.errorHandler, DisableStartupMessage: true})
-	app.Use(func(c *fiber.Ctx) error { c.Locals(callerKey{}, caller{UserID: 1}); return c.Next() })
+	app.Use(func(c *fiber.Ctx) error { c.Locals(callerKey{}, caller{UserID: users[0]}); return c.Next() })
 	app.Get("/report", s.auditReport)
 	app.Get("/export.csv", s.auditExportCSV)
 	app.Get("/export.json", s.auditExportJSON)

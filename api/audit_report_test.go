@@ -27,7 +27,7 @@ func TestAuditExportCSVQuotingAndInjection(t *testing.T) {
 			Motivo: "-2+3", Reason: "+39 06", Workstation: "PC 1"},
 		{CreatedAt: at, ComuneCode: "F205", Motivo: "other comune"},
 	})
-	_, app := reportApp(db, store.Scope{ComuneCode: "H501"})
+	_, app := reportApp(t, db, store.Scope{ComuneCode: "H501"})
 	resp, err := app.Test(httptest.NewRequest("GET", "/export.csv", nil), -1)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestAuditExportStreamsPages(t *testing.T) {
 		recs[i] = store.AuditRecord{CreatedAt: base.Add(time.Duration(i) * time.Second), ComuneCode: "H501", Service: "C020"}
 	}
 	bulkAudit(t, db, recs)
-	_, app := reportApp(db, store.Scope{ComuneCode: "H501"})
+	_, app := reportApp(t, db, store.Scope{ComuneCode: "H501"})
 
 	resp, err := app.Test(httptest.NewRequest("GET", "/export.csv?service=C020", nil), -1)
 	if err != nil {
@@ -101,7 +101,7 @@ func TestAuditExportStreamsPages(t *testing.T) {
 		t.Fatalf("json: %d items (%v)", len(items), err)
 	}
 	// Nothing in scope: a valid, empty array.
-	_, none := reportApp(db, store.Scope{ComuneCode: "F205"})
+	_, none := reportApp(t, db, store.Scope{ComuneCode: "F205"})
 	resp, _ = none.Test(httptest.NewRequest("GET", "/export.json", nil), -1)
 	raw, _ := io.ReadAll(resp.Body)
 	if strings.TrimSpace(string(raw)) != "[]" {
@@ -122,7 +122,7 @@ func TestAuditReportAndTracingHandlers(t *testing.T) {
 		{CreatedAt: at.Add(time.Minute), ComuneCode: "H501", Service: "C020", EnteID: 4, VoucherJTI: "jti-1", HTTPStatus: 200, Outcome: "ok"},
 		{CreatedAt: at.Add(2 * time.Minute), ComuneCode: "H501", Service: "C021", EnteID: 5, HTTPStatus: 403, Outcome: "denied"},
 	})
-	_, top := reportApp(db, store.Scope{ComuneCode: "H501"})
+	_, top := reportApp(t, db, store.Scope{ComuneCode: "H501"})
 	resp, _ := top.Test(httptest.NewRequest("GET", "/report?groupBy=ente&from=2026-11-26&to=2026-11-27", nil), -1)
 	var rep store.Report
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || rep.Total != 3 || len(rep.Rows) != 2 || rep.Rows[0] != (store.ReportRow{Key: "4", Count: 2}) {
@@ -139,7 +139,7 @@ func TestAuditReportAndTracingHandlers(t *testing.T) {
 		t.Fatalf("tracing %d %q, want %q", resp.StatusCode, raw, want)
 	}
 	// An ADMIN of the Comune (scope narrowed to an Ente) may not download it.
-	_, admin := reportApp(db, store.Scope{ComuneCode: "H501", EnteID: 4})
+	_, admin := reportApp(t, db, store.Scope{ComuneCode: "H501", EnteID: 4})
 	if resp, _ := admin.Test(httptest.NewRequest("GET", "/tracing.csv?comune=H501&date=2026-11-26", nil), -1); resp.StatusCode != 403 {
 		t.Fatalf("ADMIN tracing: %d", resp.StatusCode)
 	}

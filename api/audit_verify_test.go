@@ -12,14 +12,8 @@ import (
 	"github.com/varco-anpr/varco/internal/auth"
 	"github.com/varco-anpr/varco/internal/errcode"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
 )
-
-// fixedScopes stands in for rbac: the scopes each user reads.
-type fixedScopes map[int64][]store.Scope
-
-func (f fixedScopes) AuditScopes(_ context.Context, userID int64) ([]store.Scope, error) {
-	return f[userID], nil
-}
 
 var testSubjectKey = bytes.Repeat([]byte{5}, 32)
 
@@ -39,18 +33,27 @@ type auditEnv struct {
 
 func newAuditEnv(t testing.TB) *auditEnv {
 	e := &auditEnv{authEnv: newAuthEnv(t), tokens: map[string]string{}}
-	scopes := fixedScopes{}
-	for name, sc := range map[string]store.Scope{
-		"top.h501": {ComuneCode: "H501"}, "admin.h501": {ComuneCode: "H501", EnteID: 1}, "top.f205": {ComuneCode: "F205"},
+	az, err := rbac.New(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureEnte(t, e.db, 1, "H501")
+	for name, g := range map[string]store.Grant{
+		"top.h501": {ComuneCode: "H501", Role: store.RoleTop}, "admin.h501": {ComuneCode: "H501", Role: store.RoleAdmin, EnteID: 1},
+		"top.f205": {ComuneCode: "F205", Role: store.RoleTop},
 	} {
-		scopes[e.user(name)] = []store.Scope{sc}
+		ensureComune(t, e.db, g.ComuneCode)
+		g.UserID = e.user(name)
+		if err := az.AddGrant(context.Background(), &g); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tokens, err := auth.NewTokens(bytes.Repeat([]byte{9}, 32), 15*time.Minute, e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.s = New(Deps{DB: e.db, Tokens: tokens, Logger: discard(), RequestTimeout: time.Second, Now: e.clock.Now,
-		Authz: scopes, SubjectKey: testSubjectKey, AuditSigner: testSigner()})
+		Authz: az, SubjectKey: testSubjectKey, AuditSigner: testSigner()})
 	for _, name := range []string{"top.h501", "admin.h501", "top.f205"} {
 		e.tokens[name], _ = e.login(name, testPassword).tokens(t)
 	}
@@ -69,7 +72,7 @@ func newAuditEnv(t testing.TB) *auditEnv {
 		case 2:
 			r.SubjectHash = auditlog.SubjectHashCF(testSubjectKey, p.cf)
 		}
-		if _, err := w.InsertAudit(context.Background(), r); err != nil {
+		if _, err := w.Insert(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,9 +96,9 @@ func TestAuditSubjectSearch(t *testing.T) {
 		{"top.h501", "ZZ99999ZZ", 200, "", "rq-7 rq-3 rq-1"},
 		{"admin.h501", "AB12345CD", 200, "", "rq-4 rq-0"}, // Ente 1: records 0, 1, 4, 5
 		{"top.f205", "AB12345CD", 200, "", ""},
-		{"top.h501", "RSSMRA80A01H501X", 400, errcode.InvalidCF, ""},
-		{"top.h501", "AB1234", 400, errcode.InvalidRequest, ""},
-		{"top.h501", "AB12345C!", 400, errcode.InvalidRequest, ""},
+		{"top.h501", "RSSMRA80A01H501X", 400, errcode.InvalidCF.String(), ""},
+		{"top.h501", "AB1234", 400, errcode.InvalidRequest.String(), ""},
+		{"top.h501", "AB12345C!", 400, errcode.InvalidRequest.String(), ""},
 	}
 	for _, tc := range cases {
 		r := e.get(tc.user, "/api/v1/audit?subject="+tc.subject)
@@ -162,7 +165,7 @@ func TestAuditVerifyWithoutKey(t *testing.T) {
 	e := newAuditEnv(t)
 	e.s.AuditSigner = nil
 	r := e.get("top.h501", "/api/v1/audit/verify?comune=H501")
-	if r.status != 503 || r.body["code"] != errcode.Unavailable {
+	if r.status != 503 || r.body["code"] != errcode.Unavailable.String() {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }

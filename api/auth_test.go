@@ -176,7 +176,7 @@ func TestAuthRefreshRotates(t *testing.T) {
 	e.user("bruno")
 	a1, r1 := e.login("bruno", testPassword).tokens(t)
 	e.clock.Advance(20 * time.Minute) // a1 has expired
-	wantStatus(t, e.whoami(a1), 401, errcode.Unauthorized)
+	wantStatus(t, e.whoami(a1), 401, errcode.Unauthorized.String())
 
 	rep := e.refresh(r1)
 	a2, r2 := rep.tokens(t)
@@ -194,7 +194,7 @@ func TestAuthRefreshRotates(t *testing.T) {
 	// The session ends 12 h after sign-in, however often it was refreshed.
 	_, r4 := e.login("bruno", testPassword).tokens(t)
 	e.clock.Advance(12 * time.Hour)
-	wantStatus(t, e.refresh(r4), 401, errcode.Unauthorized)
+	wantStatus(t, e.refresh(r4), 401, errcode.Unauthorized.String())
 }
 
 func TestAuthRefreshReuseRevokesFamily(t *testing.T) {
@@ -205,12 +205,12 @@ func TestAuthRefreshReuseRevokesFamily(t *testing.T) {
 	a2, r2 := e.refresh(r1).tokens(t) // the thief (or the owner) rotates first
 
 	replay := e.refresh(r1) // ... and the other party comes back with the old token
-	wantStatus(t, replay, 401, errcode.Unauthorized)
+	wantStatus(t, replay, 401, errcode.Unauthorized.String())
 	if !strings.Contains(replay.raw, "invalid or expired") {
 		t.Fatalf("a replay must look like any invalid token: %s", replay.raw)
 	}
-	wantStatus(t, e.refresh(r2), 401, errcode.Unauthorized) // the whole family is gone
-	wantStatus(t, e.whoami(a2), 401, errcode.Unauthorized)  // and so are its access tokens
+	wantStatus(t, e.refresh(r2), 401, errcode.Unauthorized.String()) // the whole family is gone
+	wantStatus(t, e.whoami(a2), 401, errcode.Unauthorized.String())  // and so are its access tokens
 
 	// The other sign-in keeps working: its refresh token still gives a valid pair.
 	a, _ := e.refresh(other).tokens(t)
@@ -224,18 +224,18 @@ func TestAuthLogoutRevokes(t *testing.T) {
 	aOther, _ := e.login("dario", testPassword).tokens(t)
 	wantStatus(t, e.whoami(a1), 200, "")
 
-	wantStatus(t, e.do(e.s, "POST", "/api/v1/auth/logout", "", nil), 401, errcode.Unauthorized)
+	wantStatus(t, e.do(e.s, "POST", "/api/v1/auth/logout", "", nil), 401, errcode.Unauthorized.String())
 	if r := e.do(e.s, "POST", "/api/v1/auth/logout", a1, nil); r.status != 204 {
 		t.Fatalf("logout %d %s", r.status, r.raw)
 	}
 	w := e.whoami(a1)
-	wantStatus(t, w, 401, errcode.Unauthorized)
+	wantStatus(t, w, 401, errcode.Unauthorized.String())
 	if !strings.Contains(w.header.Get("WWW-Authenticate"), "invalid_token") {
 		t.Fatalf("WWW-Authenticate %q", w.header.Get("WWW-Authenticate"))
 	}
-	wantStatus(t, e.whoami(aOther), 401, errcode.Unauthorized)
-	wantStatus(t, e.refresh(r1), 401, errcode.Unauthorized)
-	wantStatus(t, e.do(e.s, "POST", "/api/v1/auth/logout", a1, nil), 401, errcode.Unauthorized)
+	wantStatus(t, e.whoami(aOther), 401, errcode.Unauthorized.String())
+	wantStatus(t, e.refresh(r1), 401, errcode.Unauthorized.String())
+	wantStatus(t, e.do(e.s, "POST", "/api/v1/auth/logout", a1, nil), 401, errcode.Unauthorized.String())
 	// The revocation is in the database: another replica refuses the token too.
 	if r := e.do(e.server(), "GET", "/test/whoami", a1, nil); r.status != 401 {
 		t.Fatalf("second replica accepted a revoked token: %d", r.status)
@@ -256,11 +256,11 @@ func TestAuthSuspendedUser(t *testing.T) {
 	if err := store.SetUserActive(ctx, e.db.DB, id, false); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, e.whoami(a), 401, errcode.Unauthorized)
-	wantStatus(t, e.refresh(r), 401, errcode.Unauthorized)
+	wantStatus(t, e.whoami(a), 401, errcode.Unauthorized.String())
+	wantStatus(t, e.refresh(r), 401, errcode.Unauthorized.String())
 	wrong := e.login("elena", "not the password")
 	right := e.login("elena", testPassword)
-	wantStatus(t, right, 401, errcode.Unauthorized)
+	wantStatus(t, right, 401, errcode.Unauthorized.String())
 	if right.raw != wrong.raw {
 		t.Fatalf("a suspended user's right password answers %s, a wrong one %s", right.raw, wrong.raw)
 	}
@@ -272,8 +272,8 @@ func TestAuthSuspendedUser(t *testing.T) {
 	if err := store.SetUserActive(ctx, e.db.DB, id, true); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, e.whoami(a), 401, errcode.Unauthorized)
-	wantStatus(t, e.refresh(r), 401, errcode.Unauthorized)
+	wantStatus(t, e.whoami(a), 401, errcode.Unauthorized.String())
+	wantStatus(t, e.refresh(r), 401, errcode.Unauthorized.String())
 }
 
 func TestAuthRefreshBadRequests(t *testing.T) {
@@ -291,11 +291,11 @@ func TestAuthRefreshBadRequests(t *testing.T) {
 		_ = json.Unmarshal(raw, &r.body)
 		return r
 	}
-	wantStatus(t, post(`{"refresh_token":`), 400, errcode.InvalidRequest)
-	wantStatus(t, post(`{"refresh_token":"x","scope":"all"}`), 400, errcode.InvalidRequest)
-	wantStatus(t, post(`{"refresh_token":""}`), 400, errcode.InvalidRequest)
-	wantStatus(t, post(`{"refresh_token":"short"}`), 401, errcode.Unauthorized)
-	wantStatus(t, post(`{"refresh_token":"`+strings.Repeat("A", 43)+`"}`), 401, errcode.Unauthorized)
+	wantStatus(t, post(`{"refresh_token":`), 400, errcode.InvalidRequest.String())
+	wantStatus(t, post(`{"refresh_token":"x","scope":"all"}`), 400, errcode.InvalidRequest.String())
+	wantStatus(t, post(`{"refresh_token":""}`), 400, errcode.InvalidRequest.String())
+	wantStatus(t, post(`{"refresh_token":"short"}`), 401, errcode.Unauthorized.String())
+	wantStatus(t, post(`{"refresh_token":"`+strings.Repeat("A", 43)+`"}`), 401, errcode.Unauthorized.String())
 }
 
 // lockStep is one sign-in attempt and what it must answer.
@@ -335,7 +335,7 @@ func TestAuthLockoutCapsAndSharesAcrossReplicas(t *testing.T) {
 	var last string
 	for i := 1; i <= 16; i++ {
 		r := e.login("gina", "wrong")
-		wantStatus(t, r, 401, errcode.Unauthorized)
+		wantStatus(t, r, 401, errcode.Unauthorized.String())
 		last = r.header.Get("Retry-After")
 		d := auth.LockDelay(i)
 		e.clock.Advance(d)

@@ -58,13 +58,6 @@ type BatchAccepted struct {
 	Total   int    `json:"total"`
 }
 
-func (s *Server) batchRoutes(v1 fiber.Router) {
-	v1.Post("/batches", s.authenticate, s.createBatch)
-	v1.Get("/batches/:id", s.authenticate, s.getBatch)
-	v1.Get("/batches/:id/results", s.authenticate, s.batchResults)
-	v1.Delete("/batches/:id", s.authenticate, s.cancelBatch)
-}
-
 // limitBody keeps every route but the batch upload to the small body a query needs.
 func limitBody(c *fiber.Ctx) error {
 	if len(c.Body()) > maxBody && !(c.Method() == fiber.MethodPost && strings.TrimSuffix(c.Path(), "/") == "/api/v1/batches") {

@@ -249,7 +249,7 @@ func (s *Server) resultWriter(w *bufio.Writer, asCSV bool) func(workflows.BatchR
 			soggetti = string(raw)
 		}
 		err := cw.Write([]string{strconv.Itoa(b.Line), b.Reference, b.Criteria.CodiceFiscale, b.Criteria.IDANPR, b.RequestID,
-			b.Outcome, b.ErrorCode, b.Detail, b.IDOperazioneANPR, soggetti})
+			b.Outcome, string(b.ErrorCode), b.Detail, b.IDOperazioneANPR, soggetti})
 		cw.Flush()
 		return err
 	}

@@ -18,7 +18,7 @@ func TestParseBatchCSV(t *testing.T) {
 		csv       string
 		wantRows  int
 		wantLines []int
-		wantCode  string
+		wantCode  errcode.Code
 	}{
 		{"codice fiscale and reference", "codiceFiscale,riferimento\nSTTSGT90A01H501J,A-1\nPRVGNN90R10H501Q,A-2\n", 2, []int{2, 3}, ""},
 		{"both identifiers, BOM, CRLF", "\ufeffidANPR,codiceFiscale\r\nAF41450AS,\r\n,STTSGT90A01H501J\r\n", 2, []int{2, 3}, ""},
@@ -53,7 +53,7 @@ func TestValidateSubjects(t *testing.T) {
 		service   string
 		entries   []BatchEntry
 		wantBad   []int
-		wantCode  string
+		wantCode  errcode.Code
 		wantFirst workflows.Criteria
 	}{
 		{"valid, upper-cased", "C020", []BatchEntry{good, {IDANPR: "af41450as"}}, nil, "", workflows.Criteria{CodiceFiscale: "STTSGT90A01H501J"}},
@@ -106,13 +106,13 @@ func TestBatchID(t *testing.T) {
 	}
 }
 
-func codeOf(err error) string {
+func codeOf(err error) errcode.Code {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae.code
 	}
 	if err != nil {
-		return "other: " + err.Error()
+		return errcode.Code("other: " + err.Error())
 	}
 	return ""
 }

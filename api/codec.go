@@ -20,17 +20,6 @@ import (
 // TOP of that Comune. An API access token (a TOP or ADMIN of the Comune) opens it too, for
 // scripts and the temporal CLI. Everyone else sees encrypted payloads.
 
-// roler tells a user's roles in a Comune (rbac.Authorizer).
-type roler interface {
-	Roles(userID int64, comune string) []string
-}
-
-func (s *Server) codecRoutes() {
-	g := s.app.Group("/codec", s.codecCORS)
-	g.Post("/decode", s.codecAuthenticate, s.codecDecode)
-	g.Post("/encode", s.codecAuthenticate, s.codecEncode)
-}
-
 // codecCORS admits the Web UI's origin, with credentials (the sign-in's codec cookie, see
 // uiCookieName), and answers its preflights.
 func (s *Server) codecCORS(c *fiber.Ctx) error {
@@ -55,11 +44,10 @@ func (s *Server) codecAllowed(c *fiber.Ctx) error {
 	if !ok {
 		return fail(errcode.NotFound, "X-Namespace must name a Comune's namespace, e.g. comune-h501")
 	}
-	r, ok := s.Authz.(roler)
-	if !ok {
+	if s.Authz == nil {
 		return fail(errcode.Forbidden, "roles are not available")
 	}
-	roles := r.Roles(callerOf(c).UserID, comune)
+	roles := s.Authz.Roles(callerOf(c).UserID, comune)
 	if perms, viaUI := uiPermissionsOf(c); viaUI {
 		if !slices.Contains(perms, temporalauth.Permission(workflows.Namespace(comune), temporalauth.RoleRead)) || !slices.Contains(roles, "TOP") {
 			return fail(errcode.Forbidden, "this Web UI session does not open "+comune+"'s payloads")

@@ -86,7 +86,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	resp, body := get("a")
 	retry, err := strconv.Atoi(resp.Header.Get("Retry-After"))
-	if resp.StatusCode != 429 || !strings.Contains(body, `"code":"`+errcode.RateLimited+`"`) || err != nil || retry < 0 || retry > 60 {
+	if resp.StatusCode != 429 || !strings.Contains(body, `"code":"`+errcode.RateLimited.String()+`"`) || err != nil || retry < 0 || retry > 60 {
 		t.Fatalf("third request: %d %s, Retry-After %q", resp.StatusCode, body, resp.Header.Get("Retry-After"))
 	}
 	if resp, _ := get("b"); resp.StatusCode != 401 {

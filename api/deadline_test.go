@@ -43,16 +43,16 @@ func TestDeadlineIs504(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"context deadline", fmt.Errorf("get result: %w", context.DeadlineExceeded), errcode.Timeout},
-		{"frontend DeadlineExceeded", serviceerror.NewDeadlineExceeded("context deadline exceeded"), errcode.Timeout},
-		{"gRPC status", status.Error(codes.DeadlineExceeded, "deadline"), errcode.Timeout},
-		{"workflow failed", errors.New("workflow execution failed"), errcode.Unavailable},
+		{"context deadline", fmt.Errorf("get result: %w", context.DeadlineExceeded), errcode.Timeout.String()},
+		{"frontend DeadlineExceeded", serviceerror.NewDeadlineExceeded("context deadline exceeded"), errcode.Timeout.String()},
+		{"gRPC status", status.Error(codes.DeadlineExceeded, "deadline"), errcode.Timeout.String()},
+		{"workflow failed", errors.New("workflow execution failed"), errcode.Unavailable.String()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.runQuery(context.Background(), stalledClient{err: tc.err}, workflows.QueryInput{RequestID: "rq-h501-held"})
 			var ae *apiError
-			if !errors.As(err, &ae) || ae.code != tc.want || ae.requestID != "rq-h501-held" {
+			if !errors.As(err, &ae) || string(ae.code) != tc.want || ae.requestID != "rq-h501-held" {
 				t.Fatalf("got %v, want %s with the request id", err, tc.want)
 			}
 		})

@@ -41,7 +41,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.call()
-			if r.status != fiber.StatusServiceUnavailable || r.body["code"] != errcode.Unavailable {
+			if r.status != fiber.StatusServiceUnavailable || r.body["code"] != errcode.Unavailable.String() {
 				t.Fatalf("during the outage: %d %s, want 503 %s", r.status, r.raw, errcode.Unavailable)
 			}
 			if r.header.Get("Retry-After") == "" {

@@ -14,34 +14,34 @@ import (
 
 // Problem is an RFC 9457 problem detail with Varco's stable code.
 type Problem struct {
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail,omitempty"`
-	Code      string `json:"code"`
-	RequestID string `json:"requestId,omitempty"`
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Code      errcode.Code `json:"code"`
+	RequestID string       `json:"requestId,omitempty"`
 	// Lines are the line numbers of a refused batch's bad rows (invalid_batch).
 	Lines []int `json:"lines,omitempty"`
 }
 
 // apiError is what handlers return: a stable code and a detail safe to show.
 type apiError struct {
-	code      string
+	code      errcode.Code
 	detail    string
 	requestID string
 	lines     []int
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.detail }
+func (e *apiError) Error() string { return string(e.code) + ": " + e.detail }
 
-func fail(code, detail string) error { return &apiError{code: code, detail: detail} }
+func fail(code errcode.Code, detail string) error { return &apiError{code: code, detail: detail} }
 
 const (
 	problemBase = "https://varco.dev/problems/"
 	problemJSON = "application/problem+json"
 )
 
-func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
+func writeProblem(c *fiber.Ctx, code errcode.Code, detail, requestID string) error {
 	status := errcode.Status(code)
 	switch status {
 	case fiber.StatusServiceUnavailable:
@@ -50,7 +50,7 @@ func writeProblem(c *fiber.Ctx, code, detail, requestID string) error {
 		c.Set(fiber.HeaderRetryAfter, untilRomeMidnight(clock.System()))
 	}
 	return c.Status(status).JSON(Problem{
-		Type: problemBase + code, Title: errcode.Title(code), Status: status,
+		Type: problemBase + string(code), Title: errcode.Title(code), Status: status,
 		Detail: detail, Code: code, RequestID: requestID,
 	}, problemJSON)
 }
@@ -73,7 +73,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var ae *apiError
 	if errors.As(err, &ae) && len(ae.lines) > 0 {
 		return c.Status(errcode.Status(ae.code)).JSON(Problem{
-			Type: problemBase + ae.code, Title: errcode.Title(ae.code), Status: errcode.Status(ae.code),
+			Type: problemBase + string(ae.code), Title: errcode.Title(ae.code), Status: errcode.Status(ae.code),
 			Detail: ae.detail, Code: ae.code, Lines: ae.lines,
 		}, problemJSON)
 	}
@@ -100,14 +100,15 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // their stable code. It is the one table: errorHandler and the admin API's failure both read
 // it, so a forged cursor is a 400 on every endpoint that pages, never a 500.
 var sentinelProblems = []struct {
-	err          error
-	code, detail string
+	err    error
+	code   errcode.Code
+	detail string
 }{
 	{store.ErrBadCursor, errcode.InvalidRequest, "cursor is not valid"},
 }
 
 // sentinelProblem finds err's entry in sentinelProblems.
-func sentinelProblem(err error) (code, detail string, ok bool) {
+func sentinelProblem(err error) (code errcode.Code, detail string, ok bool) {
 	for _, p := range sentinelProblems {
 		if errors.Is(err, p.err) {
 			return p.code, p.detail, true
@@ -116,7 +117,7 @@ func sentinelProblem(err error) (code, detail string, ok bool) {
 	return "", "", false
 }
 
-func fiberCode(status int) string {
+func fiberCode(status int) errcode.Code {
 	switch status {
 	case fiber.StatusNotFound:
 		return errcode.NotFound

@@ -18,6 +18,7 @@ import (
 	"github.com/varco-anpr/varco/internal/codec"
 	"github.com/varco-anpr/varco/internal/seal"
 	"github.com/varco-anpr/varco/internal/store"
+	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -30,11 +31,6 @@ type Clients interface {
 	Comuni() []string
 }
 
-// Scoper tells which audit records a user may read (rbac.Authorizer).
-type Scoper interface {
-	AuditScopes(ctx context.Context, userID int64) ([]store.Scope, error)
-}
-
 // Deps are what the API needs; cmd/varco wires them.
 type Deps struct {
 	DB       *store.DB
@@ -45,10 +41,12 @@ type Deps struct {
 	Codec *codec.Codec // the key ring; each request uses its namespace's codec
 	// Sealer seals every query's workflow input (internal/seal); without it the API starts no
 	// workflow, for the worker would refuse it.
-	Sealer         *seal.Signer
-	UIOrigin       string
-	UIURL          string
-	Authz          Scoper
+	Sealer   *seal.Signer
+	UIOrigin string
+	UIURL    string
+	// Authz decides every question of who may do what: queries run it in the worker, the API
+	// asks it for audit scopes, roles and admin decisions, so both follow the same rules.
+	Authz          *rbac.Authorizer
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
 	RequestTimeout time.Duration
@@ -105,36 +103,6 @@ func New(d Deps) *Server {
 	s.app.Use(limitBody)
 	s.routes()
 	return s
-}
-
-func (s *Server) routes() {
-	s.app.Get("/healthz", s.healthz)
-	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/status", s.status)
-	v1 := s.app.Group("/api/v1")
-	v1.Use(s.rateLimit())
-	v1.Get("/openapi.json", s.openapi)
-	authn := s.newAuthHandlers()
-	v1.Post("/auth/token", authn.token)
-	v1.Post("/auth/refresh", authn.refresh)
-	v1.Post("/auth/logout", s.authenticate, authn.logout)
-	v1.Get("/auth/me", s.authenticate, s.me)
-	v1.Post("/auth/password", s.authenticate, authn.changePassword)
-	s.oidcRoutes()
-	s.codecRoutes()
-	v1.Post("/anpr/:service", s.authenticate, s.query)
-	v1.Get("/requests/:id", s.authenticate, s.request)
-	v1.Get("/audit", s.authenticate, s.audit)
-	v1.Get("/audit/report", s.authenticate, s.auditReport)
-	v1.Get("/audit/export.csv", s.authenticate, s.auditExportCSV)
-	v1.Get("/audit/export.json", s.authenticate, s.auditExportJSON)
-	v1.Get("/audit/anomalies", s.authenticate, s.auditAnomalies)
-	v1.Get("/audit/verify", s.authenticate, s.auditVerify)
-	v1.Post("/audit/anchor", s.authenticate, s.auditAnchor)
-	v1.Post("/audit/anchor/check", s.authenticate, s.auditAnchorCheck)
-	v1.Get("/audit/tracing.csv", s.authenticate, s.auditTracing)
-	s.batchRoutes(v1)
-	s.adminRoutes(v1)
 }
 
 // App exposes the Fiber app (tests, and Listen in cmd/varco).

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/store"
 )
 
@@ -35,7 +36,7 @@ func TestBatchPage(t *testing.T) {
 	}
 	rec := &store.AuditRecord{RequestID: "rq-h501-" + strings.Repeat("a", 32), CreatedAt: now, UserID: e.ids["op.h501"], EnteID: e.ente,
 		ComuneCode: "H501", Service: "C020", Motivo: "VERBALI", Outcome: "ok", HTTPStatus: 200, BatchID: id}
-	if _, err := store.InsertAudit(ctx, e.db, rec); err != nil {
+	if _, err := (&auditlog.Writer{DB: e.db}).Insert(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
 	e.audit("rq-h501-"+strings.Repeat("b", 32), "op.h501", now) // not of the batch

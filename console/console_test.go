@@ -177,7 +177,7 @@ func (e *env) audit(id, user string, at time.Time) {
 	e.t.Helper()
 	r := &store.AuditRecord{RequestID: id, CreatedAt: at, UserID: e.ids[user], EnteID: e.ente, ComuneCode: "H501",
 		Service: "C020", Motivo: "PROT-" + id, Outcome: "ok", HTTPStatus: 200}
-	if _, err := store.InsertAudit(context.Background(), e.db, r); err != nil {
+	if _, err := (&auditlog.Writer{DB: e.db}).Insert(context.Background(), r); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -24,10 +24,10 @@ func TestAdoptsTheCommittedRecord(t *testing.T) {
 		{"no record yet", AuthorizeOutput{Allowed: true}, nil, OutcomeOK, "", true, ""},
 		{"the same story", AuthorizeOutput{Allowed: true}, &okStory, OutcomeOK, "", true, ""},
 		{"record ok, this attempt lost the answer", AuthorizeOutput{Reason: "no_grant"}, &okStory,
-			OutcomeOK, errcode.ANPRUnavailable, false, "3000000001"},
+			OutcomeOK, errcode.ANPRUnavailable.String(), false, "3000000001"},
 		{"record denied, this attempt allowed", AuthorizeOutput{Allowed: true},
 			&AuditStory{Outcome: OutcomeDenied, HTTPStatus: 403, ErrorCode: errcode.Forbidden, Reason: "no_grant"},
-			OutcomeDenied, errcode.Forbidden, false, "no_grant"},
+			OutcomeDenied, errcode.Forbidden.String(), false, "no_grant"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,7 +40,7 @@ func TestAdoptsTheCommittedRecord(t *testing.T) {
 			if err := env.GetWorkflowResult(&res); err != nil {
 				t.Fatal(err)
 			}
-			if res.Outcome != tc.wantOut || res.ErrorCode != tc.wantCode || (len(res.Soggetti) > 0) != tc.wantData {
+			if res.Outcome != tc.wantOut || string(res.ErrorCode) != tc.wantCode || (len(res.Soggetti) > 0) != tc.wantData {
 				t.Fatalf("result %+v, want %s %q data=%v", res, tc.wantOut, tc.wantCode, tc.wantData)
 			}
 			if tc.wantInDet != "" && !strings.Contains(res.Detail, tc.wantInDet) {

@@ -141,11 +141,11 @@ func callRetry() *temporal.RetryPolicy {
 		InitialInterval:    200 * time.Millisecond,
 		BackoffCoefficient: 2,
 		MaximumInterval:    2 * time.Second,
-		NonRetryableErrorTypes: []string{
+		NonRetryableErrorTypes: errcode.Types(
 			errcode.SubjectNotFound, errcode.SubjectAmbiguous, errcode.ANPRNotEnabled, errcode.ANPRInvalidRequest,
 			errcode.ANPRQuotaExhausted, errcode.ANPRProtocol, errcode.PDNDVoucherRefused,
 			errcode.InvalidRequest, errcode.UnknownComune, errcode.UnknownService,
-		},
+		),
 	}
 }
 
@@ -172,11 +172,7 @@ func (q *query) callFailure(err error) QueryResult {
 	code, detail := errcode.ANPRUnavailable, "ANPR did not answer in time"
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if errcode.Known(appErr.Type()) {
-			code = appErr.Type()
-		} else {
-			code = errcode.Internal
-		}
+		code = errcode.Parse(appErr.Type())
 		detail = appErr.Message()
 		var tr Trace
 		if appErr.HasDetails() && appErr.Details(&tr) == nil {
@@ -190,7 +186,7 @@ func (q *query) callFailure(err error) QueryResult {
 	return q.failure(code, outcome, detail)
 }
 
-func (q *query) failure(code, outcome, detail string) QueryResult {
+func (q *query) failure(code errcode.Code, outcome, detail string) QueryResult {
 	return QueryResult{
 		RequestID:  q.in.RequestID,
 		Outcome:    outcome,

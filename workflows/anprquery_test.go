@@ -92,7 +92,7 @@ func nonRetryable(code string) error {
 }
 
 func retryable() error {
-	return temporal.NewApplicationError("503 GatewayError", errcode.ANPRUnavailable)
+	return temporal.NewApplicationError("503 GatewayError", errcode.ANPRUnavailable.String())
 }
 
 func TestAnprQuery(t *testing.T) {
@@ -114,22 +114,22 @@ func TestAnprQuery(t *testing.T) {
 		{name: "allowed local", mode: CallLocal, decision: allowed, wantOut: OutcomeOK, wantCalls: 1, wantData: true},
 		{name: "allowed regular", mode: CallRegular, decision: allowed, wantOut: OutcomeOK, wantCalls: 1, wantData: true},
 		{name: "denied", decision: AuthorizeOutput{Reason: "service_not_in_profile", EnteID: 3},
-			wantOut: OutcomeDenied, wantCode: errcode.Forbidden, wantCalls: 0},
+			wantOut: OutcomeDenied, wantCode: errcode.Forbidden.String(), wantCalls: 0},
 		{name: "over the daily quota", decision: AuthorizeOutput{Reason: ReasonQuotaExceeded, EnteID: 3},
-			wantOut: OutcomeDenied, wantCode: errcode.QuotaExceeded, wantCalls: 0},
+			wantOut: OutcomeDenied, wantCode: errcode.QuotaExceeded.String(), wantCalls: 0},
 		{name: "authorization store down", authzErr: errors.New("db down"),
-			wantOut: OutcomeFailed, wantCode: errcode.Unavailable, wantCalls: 0},
-		{name: "not found is not retried", decision: allowed, callErrs: []error{nonRetryable(errcode.SubjectNotFound)},
-			wantOut: OutcomeNotFound, wantCode: errcode.SubjectNotFound, wantCalls: 1, wantGW: "gw-1"},
-		{name: "quota exhausted is not retried", decision: allowed, callErrs: []error{nonRetryable(errcode.ANPRQuotaExhausted)},
-			wantOut: OutcomeFailed, wantCode: errcode.ANPRQuotaExhausted, wantCalls: 1},
+			wantOut: OutcomeFailed, wantCode: errcode.Unavailable.String(), wantCalls: 0},
+		{name: "not found is not retried", decision: allowed, callErrs: []error{nonRetryable(errcode.SubjectNotFound.String())},
+			wantOut: OutcomeNotFound, wantCode: errcode.SubjectNotFound.String(), wantCalls: 1, wantGW: "gw-1"},
+		{name: "quota exhausted is not retried", decision: allowed, callErrs: []error{nonRetryable(errcode.ANPRQuotaExhausted.String())},
+			wantOut: OutcomeFailed, wantCode: errcode.ANPRQuotaExhausted.String(), wantCalls: 1},
 		{name: "4xx typed error not retried even if marked retryable", decision: allowed,
-			callErrs: []error{temporal.NewApplicationError("bad", errcode.ANPRInvalidRequest)},
-			wantOut:  OutcomeFailed, wantCode: errcode.ANPRInvalidRequest, wantCalls: 1},
+			callErrs: []error{temporal.NewApplicationError("bad", errcode.ANPRInvalidRequest.String())},
+			wantOut:  OutcomeFailed, wantCode: errcode.ANPRInvalidRequest.String(), wantCalls: 1},
 		{name: "transient failure retried then ok", decision: allowed, callErrs: []error{retryable(), retryable()},
 			wantOut: OutcomeOK, wantCalls: 3, wantData: true},
 		{name: "transient failure until deadline", mode: CallRegular, decision: allowed, deadline: 3 * time.Second,
-			callErrs: repeat(retryable(), 100), wantOut: OutcomeFailed, wantCode: errcode.ANPRUnavailable},
+			callErrs: repeat(retryable(), 100), wantOut: OutcomeFailed, wantCode: errcode.ANPRUnavailable.String()},
 		{name: "audit retried until committed", decision: allowed, auditFail: 2, wantOut: OutcomeOK, wantCalls: 1, wantData: true},
 	}
 	for _, tc := range cases {
@@ -149,10 +149,10 @@ func TestAnprQuery(t *testing.T) {
 			if err := env.GetWorkflowResult(&res); err != nil {
 				t.Fatal(err)
 			}
-			if res.Outcome != tc.wantOut || res.ErrorCode != tc.wantCode {
+			if res.Outcome != tc.wantOut || string(res.ErrorCode) != tc.wantCode {
 				t.Fatalf("outcome %q code %q, want %q %q (detail %q)", res.Outcome, res.ErrorCode, tc.wantOut, tc.wantCode, res.Detail)
 			}
-			if tc.wantCalls > 0 || tc.wantCode != errcode.ANPRUnavailable {
+			if tc.wantCalls > 0 || tc.wantCode != errcode.ANPRUnavailable.String() {
 				if f.calls != tc.wantCalls {
 					t.Fatalf("ANPR called %d times, want %d", f.calls, tc.wantCalls)
 				}
@@ -182,7 +182,7 @@ func statusOf(code string) int {
 	if code == "" {
 		return 200
 	}
-	return errcode.Status(code)
+	return errcode.Status(errcode.Code(code))
 }
 
 func assertOneAudit(t *testing.T, f *fakes, in QueryInput, res QueryResult, wantGW string) {

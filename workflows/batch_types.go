@@ -3,6 +3,8 @@ package workflows
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/errcode"
 )
 
 // Batch queries (issue 16): one AnprBatch workflow per batch, one BatchSubject activity per
@@ -97,10 +99,10 @@ type BatchSubjectInput struct {
 
 // BatchSubjectOutput is a subject's outcome, or why it must wait (nothing was audited then).
 type BatchSubjectOutput struct {
-	Outcome   string    `json:"outcome,omitempty"`
-	ErrorCode string    `json:"errorCode,omitempty"`
-	Wait      string    `json:"wait,omitempty"`
-	RetryAt   time.Time `json:"retryAt,omitempty"`
+	Outcome   string       `json:"outcome,omitempty"`
+	ErrorCode errcode.Code `json:"errorCode,omitempty"`
+	Wait      string       `json:"wait,omitempty"`
+	RetryAt   time.Time    `json:"retryAt,omitempty"`
 }
 
 // BatchStateInput records a batch's state in the database for GET /api/v1/batches/{id}.
@@ -149,7 +151,7 @@ type BatchResultBody struct {
 	Criteria         Criteria          `json:"criteria"`
 	RequestID        string            `json:"requestId"`
 	Outcome          string            `json:"outcome"`
-	ErrorCode        string            `json:"errorCode,omitempty"`
+	ErrorCode        errcode.Code      `json:"errorCode,omitempty"`
 	Detail           string            `json:"detail,omitempty"`
 	IDOperazioneANPR string            `json:"idOperazioneANPR,omitempty"`
 	Soggetti         []json.RawMessage `json:"soggetti,omitempty"`

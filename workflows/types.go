@@ -3,6 +3,8 @@ package workflows
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/varco-anpr/varco/internal/errcode"
 )
 
 // TaskQueue is the task queue every Varco worker polls.
@@ -108,7 +110,7 @@ type QueryResult struct {
 	// Fingerprint is the input's, returned so the API can tell which request this answers.
 	Fingerprint      string            `json:"fingerprint,omitempty"`
 	Outcome          string            `json:"outcome"`
-	ErrorCode        string            `json:"errorCode,omitempty"`
+	ErrorCode        errcode.Code      `json:"errorCode,omitempty"`
 	Detail           string            `json:"detail,omitempty"`
 	HTTPStatus       int               `json:"httpStatus"`
 	EnteID           int64             `json:"enteId,omitempty"`
@@ -189,28 +191,28 @@ type AuditWritten struct {
 
 // AuditStory is what a committed record says happened.
 type AuditStory struct {
-	Outcome          string `json:"outcome"`
-	HTTPStatus       int    `json:"httpStatus"`
-	ErrorCode        string `json:"errorCode,omitempty"`
-	Reason           string `json:"reason,omitempty"`
-	IDOperazioneANPR string `json:"idOperazioneANPR,omitempty"`
+	Outcome          string       `json:"outcome"`
+	HTTPStatus       int          `json:"httpStatus"`
+	ErrorCode        errcode.Code `json:"errorCode,omitempty"`
+	Reason           string       `json:"reason,omitempty"`
+	IDOperazioneANPR string       `json:"idOperazioneANPR,omitempty"`
 }
 
 // AuditInput is one audit record, written exactly once per request (idempotent by RequestID).
 type AuditInput struct {
-	RequestID   string    `json:"requestId"`
-	At          time.Time `json:"at"`
-	UserID      int64     `json:"userId"`
-	EnteID      int64     `json:"enteId,omitempty"`
-	Comune      string    `json:"comune"`
-	Service     string    `json:"service"`
-	Motivo      string    `json:"motivo"`
-	Outcome     string    `json:"outcome"`
-	HTTPStatus  int       `json:"httpStatus"`
-	ErrorCode   string    `json:"errorCode,omitempty"`
-	Reason      string    `json:"reason,omitempty"`
-	Workstation string    `json:"workstation,omitempty"`
-	Criteria    Criteria  `json:"criteria"`
+	RequestID   string       `json:"requestId"`
+	At          time.Time    `json:"at"`
+	UserID      int64        `json:"userId"`
+	EnteID      int64        `json:"enteId,omitempty"`
+	Comune      string       `json:"comune"`
+	Service     string       `json:"service"`
+	Motivo      string       `json:"motivo"`
+	Outcome     string       `json:"outcome"`
+	HTTPStatus  int          `json:"httpStatus"`
+	ErrorCode   errcode.Code `json:"errorCode,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+	Workstation string       `json:"workstation,omitempty"`
+	Criteria    Criteria     `json:"criteria"`
 	// SubjectIDANPR is the idANPR the call used, when known.
 	SubjectIDANPR string `json:"subjectIdANPR,omitempty"`
 	// SubjectCF is the subject's codice fiscale when known (asked, or in ANPR's answer).

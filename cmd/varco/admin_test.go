@@ -139,11 +139,7 @@ func TestAdminAPI(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	az, ok := s.api.Authz.(*rbac.Authorizer)
-	if !ok {
-		t.Fatal("the API's authorizer is not an *rbac.Authorizer")
-	}
-	e := &adminEnv{t: t, s: s, url: url, az: az}
+	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz}
 	topBID, enteB := e.addComuneB()
 	topA, topB := login(t, url, "demo-top"), login(t, url, "top-f205")
 	demoAdmin, demoOp := login(t, url, "demo-admin"), login(t, url, "demo-operatore")
@@ -292,7 +288,7 @@ func TestAdminAPI(t *testing.T) {
 	// --- The only TOP of F205 also works as ADMIN in H501 (the installation operator gave the
 	// grant): suspension is person-wide and H501's TOP does not administer the F205 grant, so it
 	// is refused; H501 stops them in H501 by removing the H501 grant.
-	if err := az.AddGrant(context.Background(), &store.Grant{UserID: topBID, ComuneCode: "H501", EnteID: ente, Role: store.RoleAdmin}); err != nil {
+	if err := e.az.AddGrant(context.Background(), &store.Grant{UserID: topBID, ComuneCode: "H501", EnteID: ente, Role: store.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	e.expect(e.do("POST", fmt.Sprintf("%s/users/%d/suspend", h, topBID), topA, nil), 403, "suspend F205's TOP from H501")
@@ -383,7 +379,7 @@ func TestEnteAcrossComuni(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz.(*rbac.Authorizer)}
+	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz}
 	e.addComuneB()
 	topA, topB := login(t, url, "demo-top"), login(t, url, "top-f205")
 	today := time.Now().In(store.Rome()).Format(time.DateOnly)

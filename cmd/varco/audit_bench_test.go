@@ -36,7 +36,7 @@ func BenchmarkAuditShare(b *testing.B) {
 			IDOperazioneClient: "c", IDOperazioneANPR: "a", GovWayTransactionID: "g", VoucherJTI: "j",
 			DurationMS: 12, Workstation: "PC-ANAG-07", SubjectHash: fmt.Sprintf("%064x", i)}
 		t0 := time.Now()
-		if _, err := writer.InsertAudit(ctx, rec); err != nil {
+		if _, err := writer.Insert(ctx, rec); err != nil {
 			b.Fatal(err)
 		}
 		lat[i] = time.Since(t0)

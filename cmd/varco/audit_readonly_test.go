@@ -52,7 +52,7 @@ func TestAuditVerifyReadOnlyPostgres(t *testing.T) {
 	w := &auditlog.Writer{DB: db.DB, Signer: signer, Every: 2}
 	at := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		_, err := w.InsertAudit(ctx, &store.AuditRecord{RequestID: fmt.Sprintf("rq-%d", i), ComuneCode: "H501",
+		_, err := w.Insert(ctx, &store.AuditRecord{RequestID: fmt.Sprintf("rq-%d", i), ComuneCode: "H501",
 			CreatedAt: at.Add(time.Duration(i) * time.Minute), Service: "C020", Outcome: "ok", HTTPStatus: 200,
 			SubjectHash: "h", SubjectSealed: "v1:s"})
 		mustOK(t, err)

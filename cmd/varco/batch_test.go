@@ -372,7 +372,9 @@ func TestBatchWaitsForANPRPause(t *testing.T) {
 	s.simulator.ResetQuotas()
 	// The simulator's quota of 20 a day runs out again after 20 more: end the pause as often.
 	for {
-		st = waitBatch(t, url, op, id, func(st map[string]any) bool { return st["status"] != "running" || st["waiting"] == workflows.WaitANPRPause })
+		st = waitBatch(t, url, op, id, func(st map[string]any) bool {
+			return st["status"] != "running" || st["waiting"] == workflows.WaitANPRPause
+		})
 		if st["status"] != "running" {
 			break
 		}

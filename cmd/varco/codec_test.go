@@ -11,8 +11,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	commonpb "go.temporal.io/api/common/v1"
-
-	"github.com/varco-anpr/varco/rbac"
 )
 
 // TestCodecEndpoint: the Web UI's codec endpoint decrypts a Comune's payloads for its TOP
@@ -22,7 +20,7 @@ func TestCodecEndpoint(t *testing.T) {
 	cfg.TemporalUIURL = "http://127.0.0.1:8233"
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	az := s.api.Authz.(*rbac.Authorizer)
+	az := s.api.Authz
 	e := &adminEnv{t: t, s: s, url: url, az: az}
 	e.addComuneB()
 	op := login(t, url, "demo-operatore")

@@ -12,8 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/varco-anpr/varco/rbac"
-
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 )
@@ -156,7 +154,7 @@ func TestBrowserConsole(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	s, base := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	(&adminEnv{t: t, s: s, url: base, az: s.api.Authz.(*rbac.Authorizer)}).addComuneB()
+	(&adminEnv{t: t, s: s, url: base, az: s.api.Authz}).addComuneB()
 	j := &journey{t: t, base: base, dir: shots(t)}
 
 	top, cancel := consoleBrowser(t)

@@ -24,14 +24,6 @@ import (
 	"github.com/varco-anpr/varco/workflows"
 )
 
-// devEnv is a running `varco dev` stack on free ports in a temporary data directory.
-type devEnv struct {
-	t   *testing.T
-	cfg config.Config
-	s   *stack
-	url string
-}
-
 func freeAddr(t testing.TB) string {
 	t.Helper()
 	p, err := devtemporal.FreePort("127.0.0.1")

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/varco-anpr/varco/activities"
+	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -31,7 +31,7 @@ func TestSearchByGeneralita(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.SubjectHash != activities.SubjectHash(s.keys.subject, workflows.Criteria{IDANPR: "AF41450AS"}) {
+	if rec.SubjectHash != auditlog.SubjectHash(s.keys.subject, workflows.Criteria{IDANPR: "AF41450AS"}) {
 		t.Fatal("the record is not found by the subject's idANPR")
 	}
 	if strings.Contains(rec.Motivo+rec.Reason+rec.SubjectHash+rec.SubjectSealed, "SETTIMO") {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/varco-anpr/varco/internal/store"
-	"github.com/varco-anpr/varco/rbac"
 )
 
 // Issue 10, end to end on the real stack: the TOP of a second Comune (F205 Milano) tries to
@@ -30,7 +29,7 @@ type isolationEnv struct {
 func newIsolationEnv(t *testing.T) (*isolationEnv, func()) {
 	cfg := testConfig(t, t.TempDir())
 	s, url := startEnv(t, cfg)
-	e := &isolationEnv{adminEnv: &adminEnv{t: t, s: s, url: url, az: s.api.Authz.(*rbac.Authorizer)}}
+	e := &isolationEnv{adminEnv: &adminEnv{t: t, s: s, url: url, az: s.api.Authz}}
 	e.topBID, _ = e.addComuneB()
 	e.topA, e.topB = login(t, url, "demo-top"), login(t, url, "top-f205")
 	e.topAID, e.demoEnteID, e.demoAdminID = e.userID("demo-top"), e.demoEnte(), e.userID("demo-admin")

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/varco-anpr/varco/api"
-	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -217,7 +216,7 @@ func TestWebUISignIn(t *testing.T) {
 	}
 
 	// A second Comune's TOP gets their Comune, not H501.
-	(&adminEnv{t: t, s: s, url: base, az: s.api.Authz.(*rbac.Authorizer)}).addComuneB()
+	(&adminEnv{t: t, s: s, url: base, az: s.api.Authz}).addComuneB()
 	waitComune(t, s, "F205")
 	topB := e.uiToken("top-f205")
 	if p := permissionsOf(t, topB); !slices.Equal(p, []string{"comune-f205:read"}) {

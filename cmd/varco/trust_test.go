@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -27,7 +26,7 @@ func TestForgedStarts(t *testing.T) {
 	cfg.RequestTimeout = time.Minute // the replay below must fall inside the seal's deadline
 	s, url := startEnv(t, cfg)
 	defer s.stop(quietLogger())
-	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz.(*rbac.Authorizer)}
+	e := &adminEnv{t: t, s: s, url: url, az: s.api.Authz}
 	e.addComuneB()
 	if err := s.manager.Ensure(context.Background(), "F205"); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func must(t testing.TB, err error) {
 func write(t testing.TB, db *store.DB, w *auditlog.Writer, comune string, from, n int, at time.Time) {
 	t.Helper()
 	for i := from; i < from+n; i++ {
-		_, err := w.InsertAudit(context.Background(), &store.AuditRecord{
+		_, err := w.Insert(context.Background(), &store.AuditRecord{
 			RequestID: fmt.Sprintf("%s-%05d", comune, i), ComuneCode: comune, CreatedAt: at.Add(time.Duration(i) * time.Minute),
 			UserID: int64(i % 3), Service: "C020", Outcome: "ok", HTTPStatus: 200, SubjectHash: "h", SubjectSealed: "v1:s"})
 		must(t, err)
@@ -225,7 +225,7 @@ func TestChainUnderConcurrentWriters(t *testing.T) {
 				for i := range 10 {
 					comune := []string{"H501", "F205"}[(g+i)%2]
 					for range 2 { // every record twice: the retry of a committed audit step
-						_, err := w.InsertAudit(ctx, &store.AuditRecord{RequestID: fmt.Sprintf("g%d-%d", g, i), ComuneCode: comune, UserID: int64(g)})
+						_, err := w.Insert(ctx, &store.AuditRecord{RequestID: fmt.Sprintf("g%d-%d", g, i), ComuneCode: comune, UserID: int64(g)})
 						if err != nil {
 							errs <- err
 						}
@@ -287,7 +287,7 @@ func TestVerifyRewrittenRecord(t *testing.T) {
 		r, err := store.AuditAt(ctx, db.DB, "H501", 10)
 		must(t, err)
 		r.Outcome = "denied"
-		r.Hash = store.ChainHash(r)
+		r.Hash = auditlog.ChainHash(r)
 		tamper(t, db, "UPDATE audit_events SET outcome = ?, hash = ? WHERE id = ?", r.Outcome, r.Hash, r.ID)
 		_, err = db.ExecContext(ctx, "UPDATE audit_chain_heads SET hash = ? WHERE comune_code = 'H501'", r.Hash)
 		must(t, err)

@@ -32,7 +32,7 @@ func TestPurgeExpired(t *testing.T) {
 		// One record per month, 30 months back to 1 month back, in both Comuni.
 		for _, c := range []string{"H501", "F205"} {
 			for m := 30; m >= 1; m-- {
-				_, err := w.InsertAudit(ctx, &store.AuditRecord{RequestID: c + time.Duration(m).String(), ComuneCode: c, CreatedAt: month(m).Add(time.Hour)})
+				_, err := w.Insert(ctx, &store.AuditRecord{RequestID: c + time.Duration(m).String(), ComuneCode: c, CreatedAt: month(m).Add(time.Hour)})
 				must(t, err)
 			}
 		}
@@ -51,7 +51,7 @@ func TestPurgeExpired(t *testing.T) {
 			}
 		}
 		// The chain goes on after the purge, and a second run removes nothing new.
-		_, err = w.InsertAudit(ctx, &store.AuditRecord{RequestID: "after", ComuneCode: "H501", CreatedAt: now})
+		_, err = w.Insert(ctx, &store.AuditRecord{RequestID: "after", ComuneCode: "H501", CreatedAt: now})
 		must(t, err)
 		again, err := auditlog.PurgeExpired(ctx, db.DB, now, s)
 		must(t, err)

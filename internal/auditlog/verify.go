@@ -129,7 +129,7 @@ func (w *walk) record(r *store.AuditRecord) error {
 		w.rep.Unchained++ // written before the chain existed
 	case r.PrevHash != w.prevHash:
 		w.fail(r.Seq, r.RequestID, PrevMismatch, fmt.Sprintf("points at %q, the previous link is %q", short(r.PrevHash), short(w.prevHash)))
-	case store.ChainHash(r) != r.Hash:
+	case ChainHash(r) != r.Hash:
 		w.fail(r.Seq, r.RequestID, HashMismatch, "the record's fields do not give its stored hash: it was altered")
 	default:
 		w.chained = true

@@ -5,41 +5,46 @@ package errcode
 
 import "net/http"
 
+// Code is a stable error code. A distinct type, so a free-form string (a message, an ANPR
+// code) cannot pass for one: where a code arrives as text (a Temporal error type), Parse
+// checks it against the table.
+type Code string
+
 // Stable codes. Integrators match on them: never rename one.
 const (
-	InvalidRequest      = "invalid_request"
-	InvalidCF           = "invalid_codice_fiscale"
-	InvalidIDANPR       = "invalid_id_anpr"
-	UnknownService      = "unknown_service"
-	UnknownComune       = "unknown_comune"
-	Unauthorized        = "unauthorized"
-	Forbidden           = "forbidden"
-	QuotaExceeded       = "quota_exceeded"
-	RateLimited         = "rate_limited"
-	NotFound            = "not_found"
-	RequestNotFound     = "request_not_found"
-	BatchNotFound       = "batch_not_found"
-	InvalidBatch        = "invalid_batch"
-	MethodNotAllowed    = "method_not_allowed"
-	PayloadTooLarge     = "payload_too_large"
-	UnsupportedMedia    = "unsupported_media_type"
-	IdempotencyConflict = "idempotency_conflict"
-	Conflict            = "conflict"
-	TestEnvironmentOnly = "test_environment_only"
-	LastTop             = "last_top"
-	WeakPassword        = "weak_password"
-	SubjectNotFound     = "subject_not_found"
-	SubjectAmbiguous    = "subject_ambiguous"
-	ANPRUnavailable     = "anpr_unavailable"
-	ANPRQuotaExhausted  = "anpr_quota_exhausted"
-	ANPRNotEnabled      = "anpr_not_enabled"
-	ANPRInvalidRequest  = "anpr_invalid_request"
-	ANPRProtocol        = "anpr_protocol_error"
-	PDNDVoucherRefused  = "pdnd_voucher_refused"
-	Timeout             = "request_timeout"
-	Cancelled           = "request_cancelled"
-	Unavailable         = "service_unavailable"
-	Internal            = "internal_error"
+	InvalidRequest      Code = "invalid_request"
+	InvalidCF           Code = "invalid_codice_fiscale"
+	InvalidIDANPR       Code = "invalid_id_anpr"
+	UnknownService      Code = "unknown_service"
+	UnknownComune       Code = "unknown_comune"
+	Unauthorized        Code = "unauthorized"
+	Forbidden           Code = "forbidden"
+	QuotaExceeded       Code = "quota_exceeded"
+	RateLimited         Code = "rate_limited"
+	NotFound            Code = "not_found"
+	RequestNotFound     Code = "request_not_found"
+	BatchNotFound       Code = "batch_not_found"
+	InvalidBatch        Code = "invalid_batch"
+	MethodNotAllowed    Code = "method_not_allowed"
+	PayloadTooLarge     Code = "payload_too_large"
+	UnsupportedMedia    Code = "unsupported_media_type"
+	IdempotencyConflict Code = "idempotency_conflict"
+	Conflict            Code = "conflict"
+	TestEnvironmentOnly Code = "test_environment_only"
+	LastTop             Code = "last_top"
+	WeakPassword        Code = "weak_password"
+	SubjectNotFound     Code = "subject_not_found"
+	SubjectAmbiguous    Code = "subject_ambiguous"
+	ANPRUnavailable     Code = "anpr_unavailable"
+	ANPRQuotaExhausted  Code = "anpr_quota_exhausted"
+	ANPRNotEnabled      Code = "anpr_not_enabled"
+	ANPRInvalidRequest  Code = "anpr_invalid_request"
+	ANPRProtocol        Code = "anpr_protocol_error"
+	PDNDVoucherRefused  Code = "pdnd_voucher_refused"
+	Timeout             Code = "request_timeout"
+	Cancelled           Code = "request_cancelled"
+	Unavailable         Code = "service_unavailable"
+	Internal            Code = "internal_error"
 )
 
 type entry struct {
@@ -47,7 +52,7 @@ type entry struct {
 	title  string
 }
 
-var table = map[string]entry{
+var table = map[Code]entry{
 	InvalidRequest:      {http.StatusBadRequest, "Invalid request"},
 	InvalidCF:           {http.StatusBadRequest, "Invalid codice fiscale"},
 	InvalidIDANPR:       {http.StatusBadRequest, "Invalid idANPR"},
@@ -84,7 +89,7 @@ var table = map[string]entry{
 }
 
 // Status is the HTTP status of a code; unknown codes are internal errors.
-func Status(code string) int {
+func Status(code Code) int {
 	if e, ok := table[code]; ok {
 		return e.status
 	}
@@ -92,7 +97,7 @@ func Status(code string) int {
 }
 
 // Title is the human title of a code.
-func Title(code string) string {
+func Title(code Code) string {
 	if e, ok := table[code]; ok {
 		return e.title
 	}
@@ -101,6 +106,27 @@ func Title(code string) string {
 
 // Known reports whether code is in the table.
 func Known(code string) bool {
-	_, ok := table[code]
+	_, ok := table[Code(code)]
 	return ok
+}
+
+// Parse returns the code a text names (a Temporal error's type, a stored record's code), or
+// Internal when it names none: an unknown code never reaches an integrator.
+func Parse(text string) Code {
+	if Known(text) {
+		return Code(text)
+	}
+	return Internal
+}
+
+// String is the code as integrators read it.
+func (c Code) String() string { return string(c) }
+
+// Types lists codes as the error types of a Temporal retry policy (NonRetryableErrorTypes).
+func Types(codes ...Code) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/varco-anpr/varco/internal/errcode"
 )
 
 // Outcomes of an administrative action.
@@ -20,18 +22,18 @@ const (
 type AdminEvent struct {
 	bun.BaseModel `bun:"table:admin_events"`
 
-	ID          int64     `bun:"id,pk,autoincrement"`
-	At          time.Time `bun:"at,notnull"`
-	ActorUserID int64     `bun:"actor_user_id,notnull"`
-	Comune      string    `bun:"comune,notnull"`
-	EnteID      int64     `bun:"ente_id,notnull"`
-	Action      string    `bun:"action,notnull"` // stable verb: "user.create", "grant.delete"...
-	ObjectType  string    `bun:"object_type,notnull"`
-	ObjectID    string    `bun:"object_id,notnull"`
-	Before      string    `bun:"before,notnull"`
-	After       string    `bun:"after,notnull"`
-	Outcome     string    `bun:"outcome,notnull"`
-	ErrorCode   string    `bun:"error_code,notnull"`
+	ID          int64        `bun:"id,pk,autoincrement"`
+	At          time.Time    `bun:"at,notnull"`
+	ActorUserID int64        `bun:"actor_user_id,notnull"`
+	Comune      string       `bun:"comune,notnull"`
+	EnteID      int64        `bun:"ente_id,notnull"`
+	Action      string       `bun:"action,notnull"` // stable verb: "user.create", "grant.delete"...
+	ObjectType  string       `bun:"object_type,notnull"`
+	ObjectID    string       `bun:"object_id,notnull"`
+	Before      string       `bun:"before,notnull"`
+	After       string       `bun:"after,notnull"`
+	Outcome     string       `bun:"outcome,notnull"`
+	ErrorCode   errcode.Code `bun:"error_code,notnull"`
 }
 
 // InsertAdminEvent appends e and sets its ID; At is stamped when zero.

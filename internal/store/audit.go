@@ -10,49 +10,14 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// InsertAudit writes r once: a second insert with the same RequestID changes nothing and
-// returns inserted=false, so the workflow can retry its audit step until it commits. CreatedAt
-// is set when zero and always truncated to microseconds. It links r into its Comune's hash
-// chain (Seq, PrevHash, Hash) in the same transaction; a duplicate does not advance the chain.
-func InsertAudit(ctx context.Context, db bun.IDB, r *AuditRecord) (inserted bool, err error) {
-	return InsertAuditWith(ctx, db, r, nil)
-}
-
-// InsertAuditWith is InsertAudit running then(tx, r) after r is linked and stored, in the same
-// transaction, only when r was inserted: auditlog writes its periodic checkpoints with it, so a
-// checkpoint exists exactly when its record does. An error from then undoes the insert.
-func InsertAuditWith(ctx context.Context, db bun.IDB, r *AuditRecord, then func(ctx context.Context, tx bun.Tx, r *AuditRecord) error) (inserted bool, err error) {
+// InsertAuditRow inserts r in tx unless a record with its RequestID exists, reporting whether
+// it did: the workflow retries its audit step until it commits, and a retry must change
+// nothing. It is one statement; the chain links and the transaction belong to
+// auditlog.Writer, the audit's only writer, which stamps CreatedAt (Stamp) before it hashes.
+func InsertAuditRow(ctx context.Context, tx bun.Tx, r *AuditRecord) (bool, error) {
 	if r.RequestID == "" {
 		return false, fmt.Errorf("store: insert audit: empty request ID")
 	}
-	r.CreatedAt = stamp(r.CreatedAt)
-	err = Tx(ctx, db, func(tx bun.Tx) error {
-		head, err := lockChainHead(ctx, tx, r.ComuneCode)
-		if err != nil {
-			return err
-		}
-		r.Seq, r.PrevHash = head.Seq+1, head.Hash
-		r.Hash = ChainHash(r)
-		if inserted, err = insertAuditRow(ctx, tx, r); err != nil || !inserted {
-			return err
-		}
-		if err := advanceChainHead(ctx, tx, r); err != nil {
-			return err
-		}
-		if then != nil {
-			return then(ctx, tx, r)
-		}
-		return nil
-	})
-	if err != nil || !inserted {
-		// Nothing of r was stored: do not hand back a link the chain does not have.
-		r.Seq, r.PrevHash, r.Hash = 0, "", ""
-		return false, err
-	}
-	return true, nil
-}
-
-func insertAuditRow(ctx context.Context, tx bun.Tx, r *AuditRecord) (bool, error) {
 	res, err := tx.NewInsert().Model(r).
 		On("CONFLICT (request_id) DO NOTHING").
 		Returning("id").
@@ -94,7 +59,7 @@ type AuditQuery struct {
 	Comune  string
 	Service string
 	Outcome string
-	// Subject is a keyed subject hash (hex, see activities.SubjectHash): it matches the
+	// Subject is a keyed subject hash (hex, see auditlog.SubjectHash): it matches the
 	// record's SubjectHash or SubjectHashCF.
 	Subject string
 	EnteID  int64

@@ -131,6 +131,12 @@ func (s Batches) Result(ctx context.Context, batchID string, index int) (*BatchR
 	return r, nil
 }
 
+// Audit reads a subject's committed audit record (GetAudit): a retried subject that finds
+// one is not run again.
+func (s Batches) Audit(ctx context.Context, requestID string) (*AuditRecord, error) {
+	return GetAudit(ctx, s.DB, requestID)
+}
+
 // BatchCounts is a batch's progress by outcome.
 type BatchCounts struct {
 	Done      int

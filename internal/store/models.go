@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/varco-anpr/varco/internal/errcode"
 )
 
 // Environments of a Comune's ANPR access.
@@ -119,26 +121,26 @@ type Grant struct {
 type AuditRecord struct {
 	bun.BaseModel `bun:"table:audit_events"`
 
-	ID                  int64     `bun:"id,pk,autoincrement"`
-	RequestID           string    `bun:"request_id,notnull"`
-	CreatedAt           time.Time `bun:"created_at,notnull"`
-	UserID              int64     `bun:"user_id,notnull"`
-	EnteID              int64     `bun:"ente_id,notnull"`
-	ComuneCode          string    `bun:"comune_code,notnull"`
-	Service             string    `bun:"service,notnull"`
-	Motivo              string    `bun:"motivo,notnull"`
-	Outcome             string    `bun:"outcome,notnull"`
-	ErrorCode           string    `bun:"error_code,notnull"`
-	HTTPStatus          int       `bun:"http_status,notnull"`
-	IDOperazioneClient  string    `bun:"id_operazione_client,notnull"`
-	IDOperazioneANPR    string    `bun:"id_operazione_anpr,notnull"`
-	GovWayTransactionID string    `bun:"govway_transaction_id,notnull"`
-	VoucherJTI          string    `bun:"voucher_jti,notnull"`
-	CorrelationID       string    `bun:"correlation_id,notnull"`
-	DurationMS          int64     `bun:"duration_ms,notnull"`
-	Workstation         string    `bun:"workstation,notnull"`
-	SubjectHash         string    `bun:"subject_hash,notnull"`
-	Reason              string    `bun:"reason,notnull"`
+	ID                  int64        `bun:"id,pk,autoincrement"`
+	RequestID           string       `bun:"request_id,notnull"`
+	CreatedAt           time.Time    `bun:"created_at,notnull"`
+	UserID              int64        `bun:"user_id,notnull"`
+	EnteID              int64        `bun:"ente_id,notnull"`
+	ComuneCode          string       `bun:"comune_code,notnull"`
+	Service             string       `bun:"service,notnull"`
+	Motivo              string       `bun:"motivo,notnull"`
+	Outcome             string       `bun:"outcome,notnull"`
+	ErrorCode           errcode.Code `bun:"error_code,notnull"`
+	HTTPStatus          int          `bun:"http_status,notnull"`
+	IDOperazioneClient  string       `bun:"id_operazione_client,notnull"`
+	IDOperazioneANPR    string       `bun:"id_operazione_anpr,notnull"`
+	GovWayTransactionID string       `bun:"govway_transaction_id,notnull"`
+	VoucherJTI          string       `bun:"voucher_jti,notnull"`
+	CorrelationID       string       `bun:"correlation_id,notnull"`
+	DurationMS          int64        `bun:"duration_ms,notnull"`
+	Workstation         string       `bun:"workstation,notnull"`
+	SubjectHash         string       `bun:"subject_hash,notnull"`
+	Reason              string       `bun:"reason,notnull"`
 	// SubjectHashCF is the keyed hash of the codice fiscale when the request came by codice
 	// fiscale and the idANPR was resolved (SubjectHash then hashes the idANPR): a later search
 	// by codice fiscale still finds the record.
@@ -146,7 +148,7 @@ type AuditRecord struct {
 	// SubjectSealed is the subject's identifier sealed with the secrets key (secretbox,
 	// purpose "audit-subject:<comune>"); never the identifier in clear.
 	SubjectSealed string `bun:"subject_sealed,notnull"`
-	// Seq, PrevHash and Hash chain the Comune's records (see ChainHash); InsertAudit sets them.
+	// Seq, PrevHash and Hash chain the Comune's records (auditlog.ChainHash); auditlog.Writer sets them.
 	Seq      int64  `bun:"seq,notnull"`
 	PrevHash string `bun:"prev_hash,notnull"`
 	Hash     string `bun:"hash,notnull"`

@@ -24,6 +24,11 @@ func Day(t time.Time) time.Time {
 // databases keep, so a value read back equals the one written (the audit cursor relies on it).
 func now() time.Time { return stamp(time.Time{}) }
 
+// Stamp is how a creation time is stored: UTC, to the microsecond, the current time when t is
+// zero. A writer that hashes a row's time (auditlog) stamps it first, so the hash and the
+// stored value agree.
+func Stamp(t time.Time) time.Time { return stamp(t) }
+
 // stamp normalises t as now does, taking the current time when t is zero.
 func stamp(t time.Time) time.Time {
 	if t.IsZero() {

@@ -2,49 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"strconv"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
-
-// chainVersion opens every hashed encoding, so a future change of the field list cannot
-// produce a hash that an older encoding also produces.
-const chainVersion = "varco-audit-chain-v1"
-
-// ChainHash is the hex SHA-256 of the canonical encoding of every stored field of r except
-// ID (a surrogate the database assigns after the hash is computed; Seq orders the chain):
-// each field is written as a 4-byte big-endian length and its bytes, integers and the
-// creation time (Unix microseconds, what both databases keep) in decimal. Length prefixes
-// make the encoding injective: no two different records encode to the same bytes.
-func ChainHash(r *AuditRecord) string {
-	h := sha256.New()
-	for _, s := range []string{
-		chainVersion, r.ComuneCode, itoa(r.Seq), r.PrevHash, r.RequestID, itoa(r.CreatedAt.UnixMicro()),
-		itoa(r.UserID), itoa(r.EnteID), r.Service, r.Motivo, r.Outcome, r.ErrorCode, itoa(int64(r.HTTPStatus)),
-		r.IDOperazioneClient, r.IDOperazioneANPR, r.GovWayTransactionID, r.VoucherJTI, r.CorrelationID,
-		itoa(r.DurationMS), r.Workstation, r.SubjectHash, r.SubjectHashCF, r.SubjectSealed, r.Reason,
-	} {
-		writeField(h, s)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func writeField(h hash.Hash, s string) {
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-	h.Write(n[:])
-	h.Write([]byte(s))
-}
 
 // ChainHead is the last link of a Comune's chain: the seq and hash of its newest record (0
 // and "" before the first).
@@ -69,11 +33,11 @@ func GetChainHead(ctx context.Context, db bun.IDB, comune string) (ChainHead, er
 	return h, nil
 }
 
-// lockChainHead returns the Comune's head, locked until tx ends, creating it on the Comune's
+// LockChainHead returns the Comune's head, locked until tx ends, creating it on the Comune's
 // first record. On PostgreSQL SELECT ... FOR UPDATE serialises the Comune's writers (other
 // Comuni proceed in parallel); on SQLite the transaction already holds the single write lock
 // (BEGIN IMMEDIATE), which serialises everyone.
-func lockChainHead(ctx context.Context, tx bun.Tx, comune string) (ChainHead, error) {
+func LockChainHead(ctx context.Context, tx bun.Tx, comune string) (ChainHead, error) {
 	pg := tx.Dialect().Name() == dialect.PG
 	read := func() (ChainHead, error) {
 		h := ChainHead{ComuneCode: comune}
@@ -99,7 +63,8 @@ func lockChainHead(ctx context.Context, tx bun.Tx, comune string) (ChainHead, er
 	return h, nil
 }
 
-func advanceChainHead(ctx context.Context, tx bun.Tx, r *AuditRecord) error {
+// AdvanceChainHead moves the Comune's head to r, the link just inserted in tx.
+func AdvanceChainHead(ctx context.Context, tx bun.Tx, r *AuditRecord) error {
 	_, err := tx.NewUpdate().Model(&ChainHead{ComuneCode: r.ComuneCode, Seq: r.Seq, Hash: r.Hash}).
 		WherePK().Exec(ctx)
 	return classify("advance chain head", err)

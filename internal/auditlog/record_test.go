@@ -1,4 +1,4 @@
-package activities
+package auditlog_test
 
 import (
 	"bytes"
@@ -38,10 +38,10 @@ func TestWriteAuditSubject(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := storetest.SQLite(t)
 			ctx := context.Background()
-			a := &Activities{Audit: StoreAudit{DB: db}, SubjectKey: key, Sealer: box}
+			w := &auditlog.Writer{DB: db, SubjectKey: key, Sealer: box}
 			in := workflows.AuditInput{RequestID: "rq-s", At: time.Now(), Comune: "H501", Service: "C020",
 				Outcome: workflows.OutcomeOK, Criteria: tc.criteria, SubjectIDANPR: tc.resolved}
-			if _, err := a.WriteAudit(ctx, in); err != nil {
+			if _, err := w.Write(ctx, in); err != nil {
 				t.Fatal(err)
 			}
 			rec, err := store.GetAudit(ctx, db, "rq-s")
@@ -54,14 +54,14 @@ func TestWriteAuditSubject(t *testing.T) {
 			if rec.SubjectSealed == "" || strings.Contains(rec.SubjectSealed, tc.sealed) || strings.Contains(rec.SubjectSealed, cf) {
 				t.Fatalf("sealed subject %q shows the identifier or is missing", rec.SubjectSealed)
 			}
-			plain, err := box.Open(SubjectPurpose("H501"), rec.SubjectSealed)
+			plain, err := box.Open(auditlog.SubjectPurpose("H501"), rec.SubjectSealed)
 			if err != nil || string(plain) != tc.sealed {
 				t.Fatalf("open: %q, %v", plain, err)
 			}
-			if _, err := box.Open(SubjectPurpose("F205"), rec.SubjectSealed); err == nil {
+			if _, err := box.Open(auditlog.SubjectPurpose("F205"), rec.SubjectSealed); err == nil {
 				t.Fatal("the sealed subject opens for another Comune")
 			}
-			if rec.Seq != 1 || rec.Hash != store.ChainHash(rec) {
+			if rec.Seq != 1 || rec.Hash != auditlog.ChainHash(rec) {
 				t.Fatalf("record not chained: seq %d", rec.Seq)
 			}
 		})
@@ -74,18 +74,12 @@ func (failingSealer) Seal(string, []byte) (string, error) { return "", errors.Ne
 
 func TestWriteAuditSealFailureWritesNothing(t *testing.T) {
 	db := storetest.SQLite(t)
-	a := &Activities{Audit: StoreAudit{DB: db}, SubjectKey: []byte("k"), Sealer: failingSealer{}}
+	w := &auditlog.Writer{DB: db, SubjectKey: []byte("k"), Sealer: failingSealer{}}
 	in := workflows.AuditInput{RequestID: "rq-f", Comune: "H501", Criteria: workflows.Criteria{IDANPR: "AB12345CD"}}
-	if _, err := a.WriteAudit(context.Background(), in); err == nil {
+	if _, err := w.Write(context.Background(), in); err == nil {
 		t.Fatal("want the seal error, so the workflow retries")
 	}
 	if _, err := store.GetAudit(context.Background(), db, "rq-f"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a record without its sealed subject was written: %v", err)
 	}
 }
-
-// The retention adapter fits the activity's interface.
-var _ Purger = auditlog.Retention{}
-
-// The chaining writer fits the audit step's interface.
-var _ AuditWriter = (*auditlog.Writer)(nil)
