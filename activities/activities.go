@@ -68,6 +68,8 @@ type Activities struct {
 	// it: without both, Authorize refuses every request (fail closed).
 	Seals  SealVerifier
 	Claims RequestClaims
+	// Batch runs batch queries (issue 16); nil on a worker that runs none.
+	Batch *Batch
 	// Now is the clock of the seal's deadline; nil is the system clock.
 	Now clock.Clock
 

@@ -21,6 +21,13 @@ const passwordLoA = "LoA2"
 
 // CallANPR makes the certified call with the Comune's credentials and the operator identity.
 func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (workflows.CallOutput, error) {
+	return a.callANPR(ctx, in, a.markCalled)
+}
+
+// callANPR is CallANPR with the way the call is named and claimed: a single query's run
+// claims it by run id, a batch's subject by batch id (its run changes when it continues).
+func (a *Activities) callANPR(ctx context.Context, in workflows.CallInput,
+	mark func(context.Context, workflows.CallInput) (string, error)) (workflows.CallOutput, error) {
 	prof, err := a.Profiles.Profile(ctx, in.Comune)
 	if errors.Is(err, store.ErrNotFound) {
 		return workflows.CallOutput{}, temporal.NewNonRetryableApplicationError(
@@ -33,7 +40,7 @@ func (a *Activities) CallANPR(ctx context.Context, in workflows.CallInput) (work
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
-	opID, err := a.markCalled(ctx, in)
+	opID, err := mark(ctx, in)
 	if err != nil {
 		return workflows.CallOutput{}, err
 	}
@@ -114,12 +121,18 @@ func (a *Activities) markCalled(ctx context.Context, in workflows.CallInput) (st
 	if activity.IsActivity(ctx) {
 		attempt = int(activity.GetInfo(ctx).Attempt)
 	}
-	opID := workflows.OperationID(in.Operation, attempt)
 	run, ok := a.runOf(ctx)
+	return a.claimCall(ctx, in, run.runID, ok, attempt)
+}
+
+// claimCall names the call of one attempt and records it under holder (a run id, or a batch's
+// claim name), unless another holder has the request id.
+func (a *Activities) claimCall(ctx context.Context, in workflows.CallInput, holder string, ok bool, attempt int) (string, error) {
+	opID := workflows.OperationID(in.Operation, attempt)
 	if a.Claims == nil || !ok {
 		return opID, nil
 	}
-	ok, err := a.Claims.ClaimCall(ctx, in.RequestID, run.runID, opID, a.Now.Now())
+	ok, err := a.Claims.ClaimCall(ctx, in.RequestID, holder, opID, a.Now.Now())
 	if err != nil {
 		return "", temporal.NewApplicationErrorWithCause("request claims unavailable", errcode.Unavailable.String(), err)
 	}

@@ -28,7 +28,20 @@ func (a *Activities) PurgeExpiredAudit(ctx context.Context, now time.Time) (work
 			return workflows.PurgeResult{}, fmt.Errorf("purge request claims: %w", err)
 		}
 	}
-	return workflows.PurgeResult{Purged: purged}, nil
+	out := workflows.PurgeResult{Purged: purged}
+	if a.Batch != nil {
+		if p, ok := a.Batch.Store.(batchPurger); ok {
+			// Batch results past their retention go; the batches' audit records stay.
+			if out.BatchResults, err = p.PurgeExpired(ctx, now); err != nil {
+				return workflows.PurgeResult{}, fmt.Errorf("purge batch results: %w", err)
+			}
+		}
+	}
+	return out, nil
+}
+
+type batchPurger interface {
+	PurgeExpired(ctx context.Context, now time.Time) (int, error)
 }
 
 // claimsKept is how long a request id stays claimed: far past any request's deadline (at most

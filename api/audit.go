@@ -37,6 +37,8 @@ type AuditItem struct {
 	// Seq and Hash place the record in its Comune's hash chain (GET /api/v1/audit/verify).
 	Seq  int64  `json:"seq,omitempty"`
 	Hash string `json:"hash,omitempty"`
+	// BatchID names the batch query the request was a subject of.
+	BatchID string `json:"batchId,omitempty"`
 }
 
 func auditItem(r *store.AuditRecord) AuditItem {
@@ -45,7 +47,7 @@ func auditItem(r *store.AuditRecord) AuditItem {
 		Comune: r.ComuneCode, Service: r.Service, Motivo: r.Motivo, Outcome: r.Outcome,
 		HTTPStatus: r.HTTPStatus, ErrorCode: r.ErrorCode, Reason: r.Reason, Workstation: r.Workstation,
 		DurationMS: r.DurationMS, IDOperazioneClient: r.IDOperazioneClient, IDOperazioneANPR: r.IDOperazioneANPR,
-		GovWayTransactionID: r.GovWayTransactionID, VoucherJTI: r.VoucherJTI, CorrelationID: r.CorrelationID,
+		GovWayTransactionID: r.GovWayTransactionID, VoucherJTI: r.VoucherJTI, CorrelationID: r.CorrelationID, BatchID: r.BatchID,
 		Seq: r.Seq, Hash: r.Hash,
 	}
 }
@@ -79,6 +81,9 @@ func auditQuery(c *fiber.Ctx) (store.AuditQuery, error) {
 	}
 	if err := checkIdentifiers(q.Comune, ""); err != nil {
 		return q, err
+	}
+	if q.BatchID = c.Query("batch"); q.BatchID != "" && !reBatchID.MatchString(q.BatchID) {
+		return q, fail(errcode.InvalidRequest, "batch must be a batch id (bt-…)")
 	}
 	var err error
 	if q.EnteID, err = optInt(c, "ente"); err != nil {

@@ -20,6 +20,8 @@ type Problem struct {
 	Detail    string       `json:"detail,omitempty"`
 	Code      errcode.Code `json:"code"`
 	RequestID string       `json:"requestId,omitempty"`
+	// Lines are the line numbers of a refused batch's bad rows (invalid_batch).
+	Lines []int `json:"lines,omitempty"`
 }
 
 // apiError is what handlers return: a stable code and a detail safe to show.
@@ -27,6 +29,7 @@ type apiError struct {
 	code      errcode.Code
 	detail    string
 	requestID string
+	lines     []int
 }
 
 func (e *apiError) Error() string { return string(e.code) + ": " + e.detail }
@@ -68,6 +71,12 @@ const retryAfterUnavailable = "5"
 // reaches the client: unknown errors are logged by the caller and answered generically.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var ae *apiError
+	if errors.As(err, &ae) && len(ae.lines) > 0 {
+		return c.Status(errcode.Status(ae.code)).JSON(Problem{
+			Type: problemBase + string(ae.code), Title: errcode.Title(ae.code), Status: errcode.Status(ae.code),
+			Detail: ae.detail, Code: ae.code, Lines: ae.lines,
+		}, problemJSON)
+	}
 	if errors.As(err, &ae) {
 		return writeProblem(c, ae.code, ae.detail, ae.requestID)
 	}

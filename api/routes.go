@@ -48,6 +48,11 @@ func (s *Server) routeTable() []route {
 		r("POST", v1+"/anpr/:service", a, s.query),
 		r("GET", v1+"/requests/:id", a, s.request),
 
+		r("POST", v1+"/batches", a, s.createBatch),
+		r("GET", v1+"/batches/:id", a, s.getBatch),
+		r("GET", v1+"/batches/:id/results", a, s.batchResults),
+		r("DELETE", v1+"/batches/:id", a, s.cancelBatch),
+
 		r("GET", v1+"/audit", a, s.audit),
 		r("GET", v1+"/audit/report", a, s.auditReport),
 		r("GET", v1+"/audit/export.csv", a, s.auditExportCSV),

@@ -67,6 +67,8 @@ type Deps struct {
 	// SessionUser names the user of the request's web-console session, if it has a live one:
 	// the Web UI's sign-in then asks for no password (console.Console.UserOf).
 	SessionUser func(c *fiber.Ctx) (userID int64, ok bool)
+	// BatchRetention is how long a batch's results are kept (DefaultBatchRetention if zero).
+	BatchRetention time.Duration
 	// NoEagerStart turns eager workflow start off; only the benchmark comparing the variants sets it.
 	NoEagerStart bool
 	// Metrics records every request by route pattern and status; nil records nothing.
@@ -107,7 +109,7 @@ func New(d Deps) *Server {
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "varco",
-		BodyLimit:             maxBody,
+		BodyLimit:             maxBatchBody, // limitBody keeps every other route to maxBody
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 		ReadTimeout:           30 * time.Second,
@@ -118,6 +120,7 @@ func New(d Deps) *Server {
 	s.app.Use(inProcessContext)
 	s.app.Use(s.traceRequest)
 	s.app.Use(s.accessLog)
+	s.app.Use(limitBody)
 	s.routes()
 	return s
 }

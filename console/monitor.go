@@ -36,12 +36,14 @@ type auditItem struct {
 	IDOperazioneCli  string    `json:"idOperazioneClient"`
 	GovWayID         string    `json:"govwayTransactionId"`
 	Seq              int64     `json:"seq"`
+	BatchID          string    `json:"batchId"`
 }
 
 func (x *Console) mountMonitor(g fiber.Router) {
 	g.Get("/registro", x.signedIn(x.auditPage))
 	g.Get("/registro.csv", x.signedIn(x.auditCSV))
 	g.Get("/richieste/:id", x.signedIn(x.requestPage))
+	g.Get("/lotti/:id", x.signedIn(x.batchPage))
 	g.Get("/cruscotto", x.staff(x.dashboard))
 	g.Get("/diretta", x.staff(x.livePage))
 	g.Get("/diretta/flusso", x.staff(x.liveStream))
@@ -97,7 +99,7 @@ func (x *Console) names(c *fiber.Ctx) names {
 }
 
 // filters are the /api/v1/audit filters the search form passes through, by the API's names.
-var filters = []string{"from", "to", "service", "outcome", "ente", "user", "subject", "cursor"}
+var filters = []string{"from", "to", "service", "outcome", "ente", "user", "subject", "batch", "cursor"}
 
 // auditQuery builds the API query of the search form. An AUTORIZZATO's is bounded to the
 // last 30 days: what the issue lets them see (the API scopes them to their own records).

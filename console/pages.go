@@ -71,6 +71,8 @@ type view struct {
 	Flash  string
 	Error  string
 	Data   any
+	// Refresh reloads the page every so many seconds (a running batch's progress); 0 never.
+	Refresh int
 }
 
 // role is the user's highest role in their first Comune: the Comune the console shows.

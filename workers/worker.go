@@ -38,6 +38,10 @@ func New(c client.Client, acts *activities.Activities) worker.Worker {
 	w.RegisterActivityWithOptions(acts.Authorize, activity.RegisterOptions{Name: workflows.ActivityAuthorize})
 	w.RegisterActivityWithOptions(acts.CallANPR, activity.RegisterOptions{Name: workflows.ActivityCallANPR})
 	w.RegisterActivityWithOptions(acts.WriteAudit, activity.RegisterOptions{Name: workflows.ActivityWriteAudit})
+	w.RegisterWorkflowWithOptions(workflows.AnprBatch, workflow.RegisterOptions{Name: "AnprBatch"})
+	w.RegisterActivityWithOptions(acts.BatchVerify, activity.RegisterOptions{Name: workflows.ActivityBatchVerify})
+	w.RegisterActivityWithOptions(acts.BatchSubject, activity.RegisterOptions{Name: workflows.ActivityBatchSubject})
+	w.RegisterActivityWithOptions(acts.BatchState, activity.RegisterOptions{Name: workflows.ActivityBatchState})
 	return w
 }
 

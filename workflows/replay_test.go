@@ -14,7 +14,7 @@ import (
 // VARCO_UPDATE_HISTORIES=1). It is a test fixture, not a secret.
 var testCodecKey = []byte("varco-test-codec-key-32-bytes!!!")
 
-// TestReplayCommittedHistories replays real AnprQuery histories recorded by the end-to-end
+// TestReplayCommittedHistories replays real AnprQuery and AnprBatch histories recorded by the end-to-end
 // tests against today's workflow code: a non-deterministic change to AnprQuery fails here and
 // must be versioned (workflow.GetVersion) instead.
 func TestReplayCommittedHistories(t *testing.T) {
@@ -42,6 +42,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.RegisterWorkflow(AnprQuery)
+			r.RegisterWorkflow(AnprBatch)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(log.NewStructuredLogger(discardLogger()), f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

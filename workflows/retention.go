@@ -20,6 +20,8 @@ const RetentionScheduleID = "varco-audit-retention"
 // PurgeResult counts the records removed, per Comune.
 type PurgeResult struct {
 	Purged map[string]int `json:"purged"`
+	// BatchResults counts the batch results purged (issue 16).
+	BatchResults int `json:"batchResults,omitempty"`
 }
 
 // AuditRetention purges the expired audit records of every Comune.

@@ -222,6 +222,8 @@ type AuditInput struct {
 	// Resolve is the C030 call made before the service call (CallOutput.Resolve): WriteAudit
 	// records it as a linked record, LinkedRequestID, with service C030.
 	Resolve *Trace `json:"resolve,omitempty"`
+	// BatchID names the batch query the request is a subject of; "" for a single query.
+	BatchID string `json:"batchId,omitempty"`
 }
 
 // LinkedRequestID is the request id of the linked record of a request's C030 resolution.

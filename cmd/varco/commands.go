@@ -9,9 +9,9 @@ import (
 // The groups of the processes of a production deployment.
 var (
 	groupsAPI = []config.Group{config.GroupCommon, config.GroupDatabase, config.GroupHTTP, config.GroupTemporal,
-		config.GroupPayload, config.GroupAuditSigning, config.GroupObservability}
+		config.GroupPayload, config.GroupAuditSigning, config.GroupObservability, config.GroupBatch}
 	groupsWorker = []config.Group{config.GroupCommon, config.GroupDatabase, config.GroupTemporal, config.GroupPayload,
-		config.GroupAuditSigning, config.GroupSecrets, config.GroupANPR, config.GroupObservability}
+		config.GroupAuditSigning, config.GroupSecrets, config.GroupANPR, config.GroupObservability, config.GroupBatch}
 	groupsDB = []config.Group{config.GroupCommon, config.GroupDatabase}
 )
 

@@ -56,6 +56,7 @@ func replayAndKeep(t *testing.T, cfg config.Config, c client.Client, id, name st
 		t.Fatal(err)
 	}
 	r.RegisterWorkflow(workflows.AnprQuery)
+	r.RegisterWorkflow(workflows.AnprBatch)
 	if err := r.ReplayWorkflowHistory(nopLogger{}, h); err != nil {
 		t.Fatalf("replay of %s: %v", name, err)
 	}

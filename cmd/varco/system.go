@@ -133,7 +133,7 @@ func (s *system) start(ctx context.Context, cfg config.Config, p parts, log *slo
 	if p.api {
 		s.api = api.New(api.Deps{
 			DB: s.db, Temporal: s.client, Clients: s.manager, Authz: s.az, Tokens: s.keys.tokens, Logger: log,
-			RequestTimeout: cfg.RequestTimeout, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
+			RequestTimeout: cfg.RequestTimeout, BatchRetention: cfg.BatchRetention, CallMode: workflows.CallMode(cfg.CallMode), Namespace: cfg.Namespace,
 			Codec: s.keys.codec, UIOrigin: uiURL(cfg), UIURL: uiURL(cfg), SubjectKey: s.keys.subject, AuditSigner: s.keys.signer,
 			Sealer: s.keys.sealer, OIDC: oidcConfig(cfg, s.keys),
 			Metrics: s.obs.metrics, Tracing: s.obs.tracing.Provider,

@@ -33,6 +33,7 @@ import (
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/rbac"
 	"github.com/varco-anpr/varco/workers"
+	"github.com/varco-anpr/varco/workflows"
 )
 
 // keys are the decoded secrets of the configuration.
@@ -323,6 +324,8 @@ func newActivities(cfg config.Config, db *store.DB, az *rbac.Authorizer, k keys,
 		Directory: activities.StoreDirectory{DB: db},
 		Seals:     k.seals,
 		Claims:    store.RequestClaims{DB: db},
+		Batch: &activities.Batch{Store: store.Batches{DB: db}, Seals: k.seals, Results: k.codec,
+			Settings: workflows.BatchSettings{Concurrency: cfg.BatchConcurrency, RunSize: cfg.BatchRunSize, Recheck: cfg.BatchRecheck}},
 	}
 	o.observeActivities(acts)
 	return acts, nil

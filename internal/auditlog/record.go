@@ -44,6 +44,7 @@ func (w *Writer) Record(in workflows.AuditInput) (*store.AuditRecord, error) {
 		SubjectHash:         SubjectHash(w.SubjectKey, subject(in)),
 		SubjectHashCF:       subjectHashCF(w.SubjectKey, in),
 		SubjectSealed:       sealed,
+		BatchID:             in.BatchID,
 	}, nil
 }
 

@@ -63,6 +63,12 @@ type Config struct {
 	OTLPEndpoint   string        `flag:"otlp-endpoint" help:"OTLP/gRPC collector URL receiving traces, e.g. http://otel-collector:4317 (empty: no exporter)" group:"observability"`
 	AuditPublic    string        `flag:"audit-public-keys" help:"comma-separated <key id>=<base64 public key> of the audit signing keys whose checkpoints to accept, current and retired (printed by varco audit key); default in a dev data-dir: its own key" group:"audit-public"`
 
+	// Batch queries (issue 16).
+	BatchConcurrency int           `flag:"batch-concurrency" help:"subjects of one Comune and e-service a worker queries at once for batch queries" group:"batch"`
+	BatchRunSize     int           `flag:"batch-run-size" help:"subjects a batch workflow handles before it continues as new (bounds its history)" group:"batch"`
+	BatchRecheck     time.Duration `flag:"batch-quota-recheck" help:"how often a batch waiting for a quota or an ANPR pause checks again (it waits at most until the pause ends)" group:"batch"`
+	BatchRetention   time.Duration `flag:"batch-retention" help:"how long a batch's encrypted results are kept before the daily retention purges them" group:"batch"`
+
 	// groups are the groups Load registered; nil means every one.
 	groups map[Group]bool
 }
@@ -88,6 +94,11 @@ func Defaults() Config {
 		CallMode:       "local",
 		LogLevel:       "info",
 		LogFormat:      "text",
+
+		BatchConcurrency: 8,
+		BatchRunSize:     1000,
+		BatchRecheck:     10 * time.Minute,
+		BatchRetention:   7 * 24 * time.Hour,
 	}
 }
 
@@ -199,6 +210,9 @@ func (c *Config) Validate() error {
 	if c.has(GroupHTTP) {
 		errs = append(errs, c.validateHTTP()...)
 	}
+	if c.has(GroupBatch) {
+		errs = append(errs, c.validateBatch()...)
+	}
 	if c.has(GroupCommon) {
 		if _, err := c.Level(); err != nil {
 			errs = append(errs, err)
@@ -249,6 +263,23 @@ func (c *Config) validateObservability() []error {
 	}
 	if u, err := url.Parse(c.OTLPEndpoint); c.OTLPEndpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, errors.New("otlp-endpoint: an http(s) URL such as http://otel-collector:4317"))
+	}
+	return errs
+}
+
+func (c *Config) validateBatch() []error {
+	var errs []error
+	if c.BatchConcurrency < 1 || c.BatchConcurrency > 64 {
+		errs = append(errs, errors.New("batch-concurrency: between 1 and 64"))
+	}
+	if c.BatchRunSize < 50 || c.BatchRunSize > 5000 {
+		errs = append(errs, errors.New("batch-run-size: between 50 and 5000"))
+	}
+	if c.BatchRecheck < time.Second || c.BatchRecheck > 24*time.Hour {
+		errs = append(errs, errors.New("batch-quota-recheck: between 1s and 24h"))
+	}
+	if c.BatchRetention < time.Hour || c.BatchRetention > 366*24*time.Hour {
+		errs = append(errs, errors.New("batch-retention: between 1h and 366 days"))
 	}
 	return errs
 }

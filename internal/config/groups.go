@@ -26,11 +26,12 @@ const (
 	GroupSimulator     Group = "simulator"     // the ANPR/PDND simulator
 	GroupDemo          Group = "demo"          // the demo data of varco dev
 	GroupObservability Group = "observability" // the /metrics listener and the OTLP trace exporter
+	GroupBatch         Group = "batch"         // batch queries: concurrency, waits, result retention
 )
 
 // groupOrder is every group, in -h order.
 var groupOrder = []Group{GroupCommon, GroupDatabase, GroupHTTP, GroupTemporal, GroupPayload,
-	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupObservability, GroupEmbedded, GroupSimulator, GroupDemo}
+	GroupAuditSigning, GroupAuditPublic, GroupSecrets, GroupANPR, GroupObservability, GroupBatch, GroupEmbedded, GroupSimulator, GroupDemo}
 
 // titles head each group's flags in -h.
 var titles = map[Group]string{
@@ -46,6 +47,7 @@ var titles = map[Group]string{
 	GroupEmbedded:      "Embedded Temporal (varco dev)",
 	GroupSimulator:     "ANPR/PDND simulator",
 	GroupDemo:          "Demo data",
+	GroupBatch:         "Batch queries",
 	GroupObservability: "Metrics and traces",
 }
 

@@ -23,6 +23,8 @@ const (
 	RateLimited         Code = "rate_limited"
 	NotFound            Code = "not_found"
 	RequestNotFound     Code = "request_not_found"
+	BatchNotFound       Code = "batch_not_found"
+	InvalidBatch        Code = "invalid_batch"
 	MethodNotAllowed    Code = "method_not_allowed"
 	PayloadTooLarge     Code = "payload_too_large"
 	UnsupportedMedia    Code = "unsupported_media_type"
@@ -62,6 +64,8 @@ var table = map[Code]entry{
 	RateLimited:         {http.StatusTooManyRequests, "Too many requests: slow down"},
 	NotFound:            {http.StatusNotFound, "Not found"},
 	RequestNotFound:     {http.StatusNotFound, "Request not found"},
+	BatchNotFound:       {http.StatusNotFound, "Batch not found"},
+	InvalidBatch:        {http.StatusBadRequest, "Invalid rows in the batch"},
 	MethodNotAllowed:    {http.StatusMethodNotAllowed, "Method not allowed"},
 	PayloadTooLarge:     {http.StatusRequestEntityTooLarge, "Request body too large"},
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "Unsupported media type"},

@@ -6,6 +6,7 @@ package oascheck
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,6 +30,31 @@ type Checker struct {
 
 	mu      sync.Mutex
 	checked map[string]int // "METHOD path-template status" → answers seen
+}
+
+func init() {
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson", decodeJSONLines)
+}
+
+// decodeJSONLines reads a JSON lines body (a batch's results) as the list of its lines, each a
+// JSON value, so the document's array schema checks every line.
+func decodeJSONLines(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	items := []any{}
+	for i, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(line, &v); err != nil {
+			return nil, fmt.Errorf("line %d is not JSON: %w", i+1, err)
+		}
+		items = append(items, v)
+	}
+	return items, nil
 }
 
 // New loads and validates the document.

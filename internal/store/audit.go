@@ -64,6 +64,7 @@ type AuditQuery struct {
 	Subject string
 	EnteID  int64
 	UserID  int64
+	BatchID string // the records of one batch query
 	From    time.Time
 	To      time.Time
 	Cursor  string // from the previous page's next; "" for the first page
@@ -162,6 +163,7 @@ func whereFilters(sel *bun.SelectQuery, q AuditQuery) *bun.SelectQuery {
 	}
 	sel = whereEq(sel, "ente_id", q.EnteID)
 	sel = whereEq(sel, "user_id", q.UserID)
+	sel = whereEq(sel, "batch_id", q.BatchID)
 	return whereBetween(sel, "created_at", q.From, q.To)
 }
 

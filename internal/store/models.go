@@ -152,6 +152,8 @@ type AuditRecord struct {
 	Seq      int64  `bun:"seq,notnull"`
 	PrevHash string `bun:"prev_hash,notnull"`
 	Hash     string `bun:"hash,notnull"`
+	// BatchID names the batch query (issue 16) the request was part of; "" for single queries.
+	BatchID string `bun:"batch_id,notnull"`
 }
 
 // CasbinRule is one persisted Casbin rule (ptype "g" for Varco's facts). Empty trailing

@@ -15,6 +15,8 @@ type Problem struct {
 	Detail    string `json:"detail"`
 	Code      string `json:"code"`
 	RequestID string `json:"requestId"`
+	// Lines are the line numbers of a refused batch's bad rows (Code invalid_batch).
+	Lines []int `json:"lines,omitempty"`
 	// RetryAfter is the answer's Retry-After (429, 503), zero when it had none.
 	RetryAfter time.Duration `json:"-"`
 }

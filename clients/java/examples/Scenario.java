@@ -51,6 +51,29 @@ public final class Scenario {
         expect("400 invalid_codice_fiscale", 400, "invalid_codice_fiscale", false, () -> c.query("C020",
                 new Model.QueryRequest("H501", Model.Criteri.byCodiceFiscale("STTSGT90A01H501K"), "PROT-2026-127")));
 
+        // A batch: a bad row refuses it whole, with its position; fixed, it runs to the end.
+        Model.BatchRequest b = new Model.BatchRequest("C020", "H501", "ELEZIONI-2027");
+        b.soggetti.add(Model.BatchEntry.byIdANPR("AF41450AS", "a"));
+        b.soggetti.add(Model.BatchEntry.byCodiceFiscale("STTSGT90A01H501K", "b"));
+        b.soggetti.add(Model.BatchEntry.byIdANPR("OR69233LN", "c"));
+        try {
+            c.submitBatch(b, null);
+            check("batch with a bad row refused", false);
+        } catch (VarcoProblemException e) {
+            check("batch with a bad row refused", e.status() == 400 && e.code().equals("invalid_batch") && e.lines().equals(java.util.List.of(2)));
+        }
+        b.soggetti.get(1).codiceFiscale = "STTSGT90A01H501J";
+        Model.BatchAccepted acc = c.submitBatch(b, "elezioni-java-1");
+        Model.BatchStatus st = c.batch(acc.batchId);
+        for (int i = 0; i < 600 && "running".equals(st.status); i++) {
+            Thread.sleep(100);
+            st = c.batch(acc.batchId);
+        }
+        check("batch completed", "completed".equals(st.status) && st.ok == 2 && st.notFound == 1);
+        StringBuilder order = new StringBuilder();
+        c.batchResults(acc.batchId, res -> order.append(res.reference).append(':').append(res.outcome).append(' '));
+        check("batch results in input order", order.toString().equals("a:ok b:ok c:not_found "));
+
         c.refresh();
         check("query after refresh", c.query("C030",
                 new Model.QueryRequest("H501", Model.Criteri.byCodiceFiscale("STTSGT90A01H501J"), "PROT-2026-128")).soggetti.size() == 1);

@@ -182,5 +182,53 @@ public final class Model {
     static final class Problem extends Open {
         public String type, title, detail, code, requestId;
         public int status;
+        public List<Integer> lines;
+    }
+
+    /** The body of POST /api/v1/batches: up to 10,000 subjects for one service, Comune, motivo. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class BatchRequest {
+        public String service, comune, motivo, dataRiferimento;
+        public List<BatchEntry> soggetti = new ArrayList<>();
+
+        public BatchRequest() {}
+        public BatchRequest(String service, String comune, String motivo) {
+            this.service = service; this.comune = comune; this.motivo = motivo;
+        }
+    }
+
+    /** One subject of a batch, by codice fiscale or idANPR, with the application's reference. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class BatchEntry {
+        public String codiceFiscale, idANPR, riferimento;
+
+        public static BatchEntry byCodiceFiscale(String cf, String riferimento) {
+            BatchEntry e = new BatchEntry(); e.codiceFiscale = cf; e.riferimento = riferimento; return e;
+        }
+        public static BatchEntry byIdANPR(String id, String riferimento) {
+            BatchEntry e = new BatchEntry(); e.idANPR = id; e.riferimento = riferimento; return e;
+        }
+    }
+
+    /** The answer to a batch's submission. */
+    public static final class BatchAccepted extends Open {
+        public String batchId, status;
+        public int total;
+    }
+
+    /** A batch's status and progress. */
+    public static final class BatchStatus extends Open {
+        public String batchId, status, service, comune, createdAt, waiting, waitingUntil, estimatedEnd, finishedAt, resultsUntil;
+        public int total, done, ok, notFound, failed, denied;
+        public boolean purged;
+    }
+
+    /** One subject's result, in input order. */
+    public static final class BatchResult extends Open {
+        public int line;
+        public String reference, requestId, outcome, errorCode, detail, idOperazioneANPR;
+        public Criteri criteria;
+        public List<Soggetto> soggetti = new ArrayList<>();
+        public List<Anomalia> anomalie = new ArrayList<>();
     }
 }

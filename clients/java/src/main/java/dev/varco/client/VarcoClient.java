@@ -151,6 +151,48 @@ public final class VarcoClient {
         return authed("GET", "/api/v1/requests/" + enc(requestId), null, Map.of(), Model.RequestOutcome.class);
     }
 
+    /**
+     * Submits a batch. The same idempotencyKey finds the first batch instead of starting another;
+     * null makes a new one. A batch with bad rows is refused whole: the exception's
+     * {@code lines()} lists them.
+     */
+    public Model.BatchAccepted submitBatch(Model.BatchRequest req, String idempotencyKey)
+            throws IOException, InterruptedException, VarcoProblemException {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Idempotency-Key", idempotencyKey != null ? idempotencyKey : "java-" + UUID.randomUUID());
+        if (workstation != null) h.put("Varco-Postazione", workstation);
+        return authed("POST", "/api/v1/batches", req, h, Model.BatchAccepted.class);
+    }
+
+    /** A batch's status and progress. */
+    public Model.BatchStatus batch(String batchId) throws IOException, InterruptedException, VarcoProblemException {
+        return authed("GET", "/api/v1/batches/" + enc(batchId), null, Map.of(), Model.BatchStatus.class);
+    }
+
+    /** Cancels a running batch; the results answered so far stay. */
+    public void cancelBatch(String batchId) throws IOException, InterruptedException, VarcoProblemException {
+        authed("DELETE", "/api/v1/batches/" + enc(batchId), null, Map.of(), Void.class);
+    }
+
+    /** Streams a batch's results, in input order, to each; they are never all held at once. */
+    public void batchResults(String batchId, java.util.function.Consumer<Model.BatchResult> each)
+            throws IOException, InterruptedException, VarcoProblemException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/batches/" + enc(batchId) + "/results"))
+                .timeout(timeout).header("Accept", "application/x-ndjson, application/problem+json")
+                .header("Authorization", "Bearer " + token()).GET().build();
+        HttpResponse<java.util.stream.Stream<String>> resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        try (java.util.stream.Stream<String> lines = resp.body()) {
+            if (resp.statusCode() >= 400) {
+                Model.Problem p = json.readValue(String.join("\n", (Iterable<String>) lines::iterator), Model.Problem.class);
+                throw new VarcoProblemException(resp.statusCode(), p.code, p.detail, p.requestId, Duration.ZERO, p.lines);
+            }
+            for (java.util.Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                String line = it.next();
+                if (!line.isEmpty()) each.accept(json.readValue(line, Model.BatchResult.class));
+            }
+        }
+    }
+
     /** Whether Varco can serve requests (a 503 is a VarcoProblemException). */
     public Model.Status status() throws IOException, InterruptedException, VarcoProblemException {
         return send("GET", "/status", null, null, Map.of(), Model.Status.class);
@@ -213,7 +255,7 @@ public final class VarcoClient {
             }
             if (p.code == null) p.code = "http_" + resp.statusCode();
             String rid = p.requestId != null ? p.requestId : resp.headers().firstValue("Request-Id").orElse(null);
-            throw new VarcoProblemException(resp.statusCode(), p.code, p.detail, rid, retryAfter);
+            throw new VarcoProblemException(resp.statusCode(), p.code, p.detail, rid, retryAfter, p.lines);
         }
         if (type == Void.class || resp.body().length == 0) return null;
         return json.readValue(resp.body(), type);

@@ -1,6 +1,7 @@
 package dev.varco.client;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * An error answer of Varco (RFC 9457 problem+json). Match on {@link #code()}, which is stable
@@ -13,8 +14,13 @@ public class VarcoProblemException extends Exception {
     private final String detail;
     private final String requestId;
     private final Duration retryAfter;
+    private final List<Integer> lines;
 
     public VarcoProblemException(int status, String code, String detail, String requestId, Duration retryAfter) {
+        this(status, code, detail, requestId, retryAfter, List.of());
+    }
+
+    public VarcoProblemException(int status, String code, String detail, String requestId, Duration retryAfter, List<Integer> lines) {
         super("varco: " + status + " " + code + (detail == null || detail.isEmpty() ? "" : ": " + detail)
                 + (requestId == null || requestId.isEmpty() ? "" : " (request " + requestId + ")"));
         this.status = status;
@@ -22,6 +28,7 @@ public class VarcoProblemException extends Exception {
         this.detail = detail;
         this.requestId = requestId;
         this.retryAfter = retryAfter;
+        this.lines = lines == null ? List.of() : List.copyOf(lines);
     }
 
     /** The HTTP status. */
@@ -34,4 +41,6 @@ public class VarcoProblemException extends Exception {
     public String requestId() { return requestId; }
     /** The answer's Retry-After (429, 503), or Duration.ZERO. */
     public Duration retryAfter() { return retryAfter; }
+    /** invalid_batch: the line numbers of the refused batch's bad rows. */
+    public List<Integer> lines() { return lines; }
 }
