@@ -157,7 +157,7 @@ func TestSealKeyCLI(t *testing.T) {
 	mustOK(t, run([]string{"seal", "key", "-data-dir", dir, "-log-level", "error"}, io.Discard))
 	spec := strings.TrimSpace(out.String())
 
-	api := config.Config{DataDir: dir}
+	api := config.Config{DataDir: dir, SealKeyID: config.Defaults().SealKeyID}
 	mustOK(t, fillDevSecrets(&api))
 	sealer, _, err := loadSealKeys(api)
 	mustOK(t, err)

@@ -35,7 +35,7 @@ var commands []*command
 // commandOrder is the order of `varco -h`.
 var commandOrder = []string{"dev", "api", "worker", "simulate", "migrate",
 	"comune add", "comune set-anpr", "comune list", "user add",
-	"audit verify", "audit anchor", "audit key", "audit reconcile", "temporal token", "temporal jwks", "probe", "demo seed"}
+	"audit verify", "audit anchor", "audit key", "audit reconcile", "seal key", "temporal token", "temporal jwks", "probe", "demo seed"}
 
 func register(cs ...*command) {
 	commands = append(commands, cs...)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/varco-anpr/varco/workflows"
@@ -21,29 +20,7 @@ func (s *Signer) SealBatch(in workflows.BatchInput) workflows.BatchInput {
 
 // VerifyBatch checks a batch input's seal and that its deadline has not passed at now.
 func (v *Verifier) VerifyBatch(in workflows.BatchInput, now time.Time) error {
-	if in.Seal == "" {
-		return ErrMissing
-	}
-	parts := strings.Split(in.Seal, ".")
-	if len(parts) != 3 || parts[0] != version {
-		return ErrMalformed
-	}
-	key, ok := v.keys[parts[1]]
-	if !ok {
-		return ErrUnknownKey
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return ErrMalformed
-	}
-	d := BatchDigest(in)
-	if !ed25519.Verify(key, d[:], sig) {
-		return ErrMismatch
-	}
-	if !now.Before(in.Deadline) {
-		return ErrExpired
-	}
-	return nil
+	return v.verify(in.Seal, BatchDigest(in), in.Deadline, now)
 }
 
 // BatchDigest is the SHA-256 of every sealed field of a batch input: all but Seal and Cursor.

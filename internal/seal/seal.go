@@ -88,10 +88,16 @@ func NewVerifier(keys map[string]ed25519.PublicKey) (*Verifier, error) {
 // Verify checks that in was sealed by a known key, unchanged, and that its deadline has not
 // passed at now.
 func (v *Verifier) Verify(in workflows.QueryInput, now time.Time) error {
-	if in.Seal == "" {
+	return v.verify(in.Seal, Digest(in), in.Deadline, now)
+}
+
+// verify checks a seal over digest, by a known key, and the deadline: the one check of a
+// query's and a batch's seal.
+func (v *Verifier) verify(seal string, digest [32]byte, deadline, now time.Time) error {
+	if seal == "" {
 		return ErrMissing
 	}
-	parts := strings.Split(in.Seal, ".")
+	parts := strings.Split(seal, ".")
 	if len(parts) != 3 || parts[0] != version {
 		return ErrMalformed
 	}
@@ -103,11 +109,10 @@ func (v *Verifier) Verify(in workflows.QueryInput, now time.Time) error {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return ErrMalformed
 	}
-	d := Digest(in)
-	if !ed25519.Verify(key, d[:], sig) {
+	if !ed25519.Verify(key, digest[:], sig) {
 		return ErrMismatch
 	}
-	if !now.Before(in.Deadline) {
+	if !now.Before(deadline) {
 		return ErrExpired
 	}
 	return nil
