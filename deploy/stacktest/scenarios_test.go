@@ -29,12 +29,13 @@ func TestStackWorkerKills(t *testing.T) {
 	since := time.Now()
 	kills := 0
 	out := s.load(t, "kill-worker-"+since.Format("150405"), 1000, 16, func(done <-chan struct{}) {
-		// One kill every ~1.5 s: ten fit well inside the load (about 25 s on this machine).
+		// One kill every ~1 s: ten take about half the load (25–30 s on this machine; a run
+		// at 1.5 s per kill once finished the load after nine).
 		for kills < 10 {
 			select {
 			case <-done:
 				return
-			case <-time.After(time.Second):
+			case <-time.After(500 * time.Millisecond):
 			}
 			name := []string{"worker1", "worker2"}[kills%2]
 			s.ctl(t, "kill", name)
