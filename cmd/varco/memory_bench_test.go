@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkDevMemory measures `varco dev`'s memory over many queries: the whole dev system
+// (embedded Temporal server, Web UI off, worker, API, simulator) runs in this process, b.N
+// C020 queries go through it at concurrency 8, and the process's resident set is reported
+// when ready, after the queries, and after a GC. VmHWM is the peak. No assertion: the figures
+// go to docs/performance.md.
+//
+//	go test -run '^$' -bench BenchmarkDevMemory -benchtime 10000x -timeout 30m ./cmd/varco/
+func BenchmarkDevMemory(b *testing.B) {
+	cfg := testConfig(b, b.TempDir())
+	s, url := startEnv(b, cfg)
+	defer s.stop(quietLogger())
+	token := login(b, url, "demo-operatore")
+	if _, err := s.db.ExecContext(context.Background(), "UPDATE convenzioni SET daily_quota = 0"); err != nil {
+		b.Fatal(err)
+	}
+	ready := procStatus(b)
+	b.ResetTimer()
+	st := load(b, b.N, 8, gatewayCaller(url, token))
+	b.StopTimer()
+	after := procStatus(b)
+	// What is still reachable once the garbage is gone: the caches that grew.
+	runtime.GC()
+	time.Sleep(time.Second)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gc := procStatus(b)
+	b.ReportMetric(ready["VmRSS"], "ready-rss-MB")
+	b.ReportMetric(after["VmRSS"], "after-rss-MB")
+	b.ReportMetric(gc["VmRSS"], "after-gc-rss-MB")
+	b.ReportMetric(after["VmHWM"], "peak-rss-MB")
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "live-heap-MB")
+	b.ReportMetric(st.rps, "req/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// procStatus reads the kB fields of /proc/self/status, in MiB.
+func procStatus(b *testing.B) map[string]float64 {
+	b.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		fields := strings.Fields(v)
+		if !ok || len(fields) != 2 || fields[1] != "kB" {
+			continue
+		}
+		if n, err := strconv.ParseFloat(fields[0], 64); err == nil {
+			out[k] = n / 1024
+		}
+	}
+	if out["VmRSS"] == 0 {
+		b.Fatal("no VmRSS in /proc/self/status")
+	}
+	return out
+}
