@@ -265,11 +265,7 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	// skips the upserts of one that closed: one visibility write per query instead of two.
 	// Nothing waits on visibility; the Web UI lists a request at most 100 ms later.
 	set(dynamicconfig.MakeKey("history.visibilityProcessorMaxPollRPS"), 10)
-	hc := 2048
-	if n, _ := strconv.Atoi(os.Getenv("VARCO_EXP_HCACHE")); n > 0 {
-		hc = n
-	}
-	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), hc)
+	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), 2048)
 	set(dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(), 100)
 	set(dynamicconfig.EnableEagerWorkflowStart.Key(), true)
 	// A Comune added while running gets its namespace within a second, not ten.
