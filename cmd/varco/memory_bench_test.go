@@ -5,8 +5,8 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"strconv"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 )
