@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-clock build build-lean vet check bench clean tools console-assets stack stack-down stack-reset stack-test stack-bench
+.PHONY: dev test test-clock build build-lean vet check bench profile bench-memory clean tools console-assets stack stack-down stack-reset stack-test stack-bench
 
 dev:
 	$(GO) run ./cmd/varco dev
@@ -69,6 +69,24 @@ test-clock:
 # The whole-path benchmark against the direct simulator call (figures in docs/performance.md).
 bench:
 	$(GO) test -run '^$$' -bench BenchmarkQueryPath -benchtime 2000x -timeout 30m ./cmd/varco/
+
+# The method behind every performance change of the query path (docs/performance.md): the
+# default variant at concurrency 1, 400 requests of each kind, with Go's CPU and allocation
+# profiles written to .varco/profile/. Read them with
+# `go tool pprof -top -nodecount 40 .varco/profile/varco.test .varco/profile/cpu.out`.
+PROFILE_DIR ?= .varco/profile
+profile:
+	mkdir -p $(PROFILE_DIR)
+	$(GO) test -c -o $(PROFILE_DIR)/varco.test ./cmd/varco/
+	cd cmd/varco && ../../$(PROFILE_DIR)/varco.test -test.run '^$$' -test.bench 'BenchmarkQueryPath/local\+eager/c=1$$' \
+		-test.benchtime 400x -test.timeout 30m -test.cpuprofile ../../$(PROFILE_DIR)/cpu.out \
+		-test.memprofile ../../$(PROFILE_DIR)/mem.out | tee ../../$(PROFILE_DIR)/bench.txt
+	$(GO) tool pprof -top -nodecount 40 $(PROFILE_DIR)/varco.test $(PROFILE_DIR)/cpu.out > $(PROFILE_DIR)/cpu-top.txt
+	$(GO) tool pprof -top -cum -nodecount 80 $(PROFILE_DIR)/varco.test $(PROFILE_DIR)/cpu.out > $(PROFILE_DIR)/cpu-cum.txt
+
+# `varco dev`'s memory after 10,000 queries (RSS, reported as benchmark metrics).
+bench-memory:
+	$(GO) test -run '^$$' -bench BenchmarkDevMemory -benchtime 10000x -timeout 30m ./cmd/varco/
 
 clean:
 	rm -rf bin .varco

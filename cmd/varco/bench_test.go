@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +52,7 @@ func BenchmarkQueryPath(b *testing.B) {
 				gw := load(b, b.N, c, gatewayCaller(url, token))
 				report(b, "direct", base)
 				report(b, "varco", gw)
+				b.ReportMetric(gw.cpu/base.cpu, "cpu-ratio")
 				b.ReportMetric(gw.p50-base.p50, "p50-delta-ms")
 				b.ReportMetric(gw.rps/base.rps, "rps-ratio")
 			})
@@ -60,12 +62,25 @@ func BenchmarkQueryPath(b *testing.B) {
 
 type stats struct {
 	p50, p99, rps float64
+	cpu           float64 // this process's CPU time (user + system) per request, ms
 }
 
 func report(b *testing.B, name string, s stats) {
 	b.ReportMetric(s.p50, name+"-p50-ms")
 	b.ReportMetric(s.p99, name+"-p99-ms")
 	b.ReportMetric(s.rps, name+"-req/s")
+	b.ReportMetric(s.cpu, name+"-cpu-ms/req")
+}
+
+// cpuTime is the CPU time this process has used: everything in `varco dev` (server, worker,
+// API, simulator) plus the load generator. Per request it is what a request costs, and it is
+// far less sensitive than latency to the other processes sharing the machine's cores.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // load sends n requests from c workers and fails the benchmark on any error.
@@ -75,6 +90,7 @@ func load(b *testing.B, n, c int, do func() error) stats {
 	var next atomic.Int64
 	var failed atomic.Int64
 	var firstErr atomic.Value
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range c {
@@ -97,12 +113,14 @@ func load(b *testing.B, n, c int, do func() error) stats {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d requests failed, first: %v", f, n, firstErr.Load())
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return stats{p50: ms(lat[n/2]), p99: ms(lat[(n*99)/100]), rps: float64(n) / elapsed.Seconds()}
+	return stats{p50: ms(lat[n/2]), p99: ms(lat[(n*99)/100]), rps: float64(n) / elapsed.Seconds(),
+		cpu: ms(cpu) / float64(n)}
 }
 
 var benchBody, _ = json.Marshal(query("AF41450AS"))

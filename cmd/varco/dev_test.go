@@ -14,6 +14,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/varco-anpr/varco/internal/codicefiscale"
@@ -171,6 +172,7 @@ func TestDevEndToEnd(t *testing.T) {
 
 	// → workflow completed with its search attributes, payloads not readable in history
 	assertWorkflow(t, cfg, reqID)
+	assertVisibility(t, cfg, reqID)
 	replayAndKeep(t, cfg, nsClient(t, s, "H501"), reqID, "anprquery_ok")
 
 	// The audit retention is scheduled daily in the system namespace.
@@ -432,4 +434,51 @@ func callTolerant(t *testing.T, method, url, token, body string) answer {
 	}
 	t.Fatalf("%s %s: no answer in three tries: %v", method, url, lastErr)
 	return answer{}
+}
+
+// assertVisibility lists the request through the visibility store, as the Web UI's filters
+// do: by each Varco search attribute alone and by all of them together. Visibility is
+// written asynchronously after the workflow closes, so each query is retried for a while.
+func assertVisibility(t *testing.T, cfg config.Config, reqID string) {
+	t.Helper()
+	ctx := context.Background()
+	plain := readerClient(t, cfg, workflows.Namespace("H501"))
+	defer plain.Close()
+	desc, err := plain.DescribeWorkflowExecution(ctx, reqID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user string
+	if f := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["VarcoUser"]; f == nil || json.Unmarshal(f.GetData(), &user) != nil {
+		t.Fatal("no VarcoUser on the workflow")
+	}
+	filters := []string{"VarcoComune = 'H501'", "VarcoEnte = 'e1'", "VarcoUser = '" + user + "'",
+		"VarcoService = 'C020'", "VarcoOutcome = 'ok'"}
+	if len(filters) != len(workflows.SearchAttributeNames()) {
+		t.Fatalf("a filter for each of %v", workflows.SearchAttributeNames())
+	}
+	filters = append(filters, strings.Join(filters, " AND "))
+	for _, f := range filters {
+		q := "WorkflowId = '" + reqID + "' AND ExecutionStatus = 'Completed' AND " + f
+		var found bool
+		for i := 0; i < 100 && !found; i++ {
+			resp, err := plain.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: workflows.Namespace("H501"), Query: q})
+			if err != nil {
+				t.Fatalf("list %q: %v", q, err)
+			}
+			found = len(resp.GetExecutions()) == 1
+			if !found {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		if !found {
+			t.Errorf("the visibility store does not find the request by %s", f)
+		}
+	}
+	// A wrong value must find nothing: the filters are not trivially true.
+	resp, err := plain.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: workflows.Namespace("H501"),
+		Query: "WorkflowId = '" + reqID + "' AND VarcoOutcome = 'denied'"})
+	if err != nil || len(resp.GetExecutions()) != 0 {
+		t.Fatalf("VarcoOutcome = 'denied' found %v, %v", resp.GetExecutions(), err)
+	}
 }

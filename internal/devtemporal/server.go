@@ -2,10 +2,12 @@
 // with its Web UI: what `varco dev` and the integration tests use instead of a cluster.
 //
 // It is the only package that imports go.temporal.io/server, so that only the binary and the
-// integration tests pay for its build. Settings come from docs/temporal.md measurements:
-// one history shard, task processors polled far faster than the dev-server defaults (which add
-// latency in 50 ms steps), WAL on the SQLite file, and search attributes registered with the
-// namespace before the first workflow needs them.
+// integration tests pay for its build. Settings come from measurements (docs/performance.md):
+// four history shards, the request path's task processors polled far faster than the
+// dev-server defaults (which add latency in 50 ms steps) and visibility slower, so that a
+// query's workflow is written to visibility once; WAL on the SQLite files, visibility in a file
+// of its own; and search attributes registered with the namespace before the first workflow
+// needs them.
 package devtemporal
 
 import (
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -130,31 +133,66 @@ func (s *Server) Stop() {
 	_ = s.srv.Stop()
 }
 
-func (o *Options) sqlConfig() (*config.SQL, error) {
-	cfg := &config.SQL{PluginName: sqliteplugin.PluginName}
+// stores is where the server persists: the default store (histories, mutable state, task
+// queues, namespaces), the visibility store (what the Web UI lists and filters), and the
+// number of history shards.
+type stores struct {
+	main, visibility *config.SQL
+	shards           int32
+}
+
+// historyShards: with one shard every workflow update of the process is serialised behind
+// the shard's lock and its single task queues; four measured better at concurrency 32
+// (docs/performance.md). The count is fixed when a database is created.
+const historyShards = 4
+
+// sqlConfig puts visibility in its own file beside the main one: SQLite has one writer per
+// file, and each visibility write (a row, its indexes and full-text tables) held the only
+// connection that the request path's history writes also need. A data directory created
+// before the split (a main file and no visibility file) keeps its single file and its one
+// shard: the shard count cannot change, and its workflows stay listed.
+func (o *Options) sqlConfig() (stores, error) {
 	if o.DatabaseFile == "" {
-		cfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
-		cfg.DatabaseName = "varco-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	} else {
-		cfg.ConnectAttributes = map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal", "busy_timeout": "10000"}
-		cfg.DatabaseName = o.DatabaseFile
+		cfg := &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: "varco-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+			ConnectAttributes: map[string]string{"mode": "memory", "cache": "shared"}}
+		return stores{main: cfg, visibility: cfg, shards: historyShards}, o.createNamespaces(cfg)
 	}
-	if err := o.setupSchema(cfg); err != nil {
-		return nil, err
+	main := fileSQL(o.DatabaseFile)
+	st := stores{main: main, visibility: fileSQL(VisibilityFile(o.DatabaseFile)), shards: historyShards}
+	if legacyLayout(o.DatabaseFile) {
+		st.visibility, st.shards = main, 1
 	}
-	return cfg, o.createNamespaces(cfg)
+	for _, cfg := range []*config.SQL{st.main, st.visibility} {
+		if err := o.setupSchema(cfg); err != nil {
+			return st, err
+		}
+	}
+	return st, o.createNamespaces(main)
+}
+
+// VisibilityFile is where the visibility store of db lives.
+func VisibilityFile(db string) string {
+	return strings.TrimSuffix(db, filepath.Ext(db)) + "-visibility" + filepath.Ext(db)
+}
+
+func legacyLayout(db string) bool {
+	_, errMain := os.Stat(db)
+	_, errVis := os.Stat(VisibilityFile(db))
+	return errMain == nil && errors.Is(errVis, os.ErrNotExist)
+}
+
+func fileSQL(name string) *config.SQL {
+	return &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: name,
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal", "busy_timeout": "10000"}}
 }
 
 // setupSchema creates Temporal's tables in a fresh database file. (The SQLite plugin sets
 // up an in-memory database by itself.)
 func (o *Options) setupSchema(cfg *config.SQL) error {
-	if o.DatabaseFile == "" {
+	if _, err := os.Stat(cfg.DatabaseName); err == nil {
 		return nil
 	}
-	if _, err := os.Stat(o.DatabaseFile); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(cfg.DatabaseName), 0o700); err != nil {
 		return fmt.Errorf("temporal data dir: %w", err)
 	}
 	if err := sqliteschema.SetupSchema(cfg); err != nil {
@@ -183,7 +221,7 @@ func (o *Options) createNamespaces(cfg *config.SQL) error {
 	return nil
 }
 
-func (o *Options) serverOptions(sqlCfg *config.SQL, ports []int, level *slog.LevelVar) []temporal.ServerOption {
+func (o *Options) serverOptions(sqlCfg stores, ports []int, level *slog.LevelVar) []temporal.ServerOption {
 	conf := o.serverConfig(sqlCfg, ports)
 	logger := slogLogger{log: o.Logger, level: level}
 	host := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(o.IP, strconv.Itoa(p))) }
@@ -217,12 +255,20 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	for _, k := range []string{
 		"history.transferProcessorMaxPollRPS",
 		"history.timerProcessorMaxPollRPS",
-		"history.visibilityProcessorMaxPollRPS",
 		"history.outboundProcessorMaxPollRPS",
 	} {
 		set(dynamicconfig.MakeKey(k), 10000)
 	}
-	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), 2048)
+	// Visibility is read 10 times a second per shard, not at once: a query's workflow closes
+	// within those 100 ms, and the server skips the "started" record of a workflow that is
+	// no longer running (visibilityQueueTaskExecutor.processStartExecution), as it already
+	// skips the upserts of one that closed: one visibility write per query instead of two.
+	// Nothing waits on visibility; the Web UI lists a request at most 100 ms later.
+	set(dynamicconfig.MakeKey("history.visibilityProcessorMaxPollRPS"), 10)
+	// The history cache keeps mutable states of recent workflows: 512 still holds the last
+	// ≈ 3 s of queries at 150 a second, far more than the visibility read's 100 ms needs, and
+	// takes ~14 MB less live heap than 2,048 after 10,000 queries (BenchmarkDevMemory).
+	set(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), 512)
 	set(dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(), 100)
 	set(dynamicconfig.EnableEagerWorkflowStart.Key(), true)
 	// A Comune added while running gets its namespace within a second, not ten.
@@ -230,15 +276,15 @@ func dynamicConfig() dynamicconfig.StaticClient {
 	return dc
 }
 
-func (o *Options) serverConfig(sqlCfg *config.SQL, ports []int) *config.Config {
+func (o *Options) serverConfig(sqlCfg stores, ports []int) *config.Config {
 	front := net.JoinHostPort(o.IP, strconv.Itoa(o.Port))
 	var c config.Config
 	c.Global.Membership.MaxJoinDuration = 30 * time.Second
 	c.Global.Membership.BroadcastAddress = o.IP
 	c.Persistence.DefaultStore = "sqlite"
-	c.Persistence.VisibilityStore = "sqlite"
-	c.Persistence.NumHistoryShards = 1
-	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlCfg}}
+	c.Persistence.VisibilityStore = "sqlite-visibility"
+	c.Persistence.NumHistoryShards = sqlCfg.shards
+	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlCfg.main}, "sqlite-visibility": {SQL: sqlCfg.visibility}}
 	c.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,
 		MasterClusterName:        clusterName,
