@@ -43,11 +43,13 @@ check:
 # Every test: unit, workflow, store (SQLite and PostgreSQL), and the end-to-end tests that
 # start the embedded Temporal server, the simulator and the HTTP API in-process. Then one pass
 # of the authorization benchmarks on a small world, so they cannot rot unnoticed (their
-# figures come from full runs: docs/performance.md).
+# figures come from full runs: docs/performance.md), the clock-shifted runs, and last the
+# reliability suite on the production-shaped stack (stack-test: real processes, a few minutes).
 test: vet tools
 	$(GO) test -count=1 -timeout 45m $(PKGS)
 	VARCO_SCALE_COMUNI=2 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./rbac/
 	$(MAKE) test-clock
+	$(MAKE) stack-test
 
 # Tools the tests run that are not Go: Spectral, the OpenAPI linter of api/spectral_test.go,
 # pinned by tools/spectral/package-lock.json and installed into tools/spectral/node_modules.

@@ -256,6 +256,12 @@ stop_one() {
   running "$name" || { rm -f "$STACK_DIR/pid/$name.pid"; return 0; }
   pid=$(cat "$STACK_DIR/pid/$name.pid")
   kill "-$sig" "$pid" 2>/dev/null || true
+  if [ "$sig" = KILL ]; then
+    # Dead at once; no wait: an orphan's zombie lingers until init reaps it, which
+    # `kill -0` cannot tell from a live process.
+    rm -f "$STACK_DIR/pid/$name.pid"
+    return 0
+  fi
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   rm -f "$STACK_DIR/pid/$name.pid"

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -64,27 +60,4 @@ func BenchmarkDevMemory(b *testing.B) {
 }
 
 // procStatus reads the kB fields of /proc/self/status, in MiB.
-func procStatus(b *testing.B) map[string]float64 {
-	b.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		fields := strings.Fields(v)
-		if !ok || len(fields) != 2 || fields[1] != "kB" {
-			continue
-		}
-		if n, err := strconv.ParseFloat(fields[0], 64); err == nil {
-			out[k] = n / 1024
-		}
-	}
-	if out["VmRSS"] == 0 {
-		b.Fatal("no VmRSS in /proc/self/status")
-	}
-	return out
-}
+func procStatus(b *testing.B) map[string]float64 { return statusOf(b, "self") }

@@ -97,9 +97,11 @@ func splitBackends(t *testing.T, cfg config.Config) (*store.DB, *simulator.Simul
 	return db, sim.sim
 }
 
-func waitReady(t *testing.T, url string) {
+// waitReady polls /readyz until the API (and its workers' namespaces) answer ready; a process
+// starting its own embedded server may take a minute on a loaded machine.
+func waitReady(t testing.TB, url string) {
 	t.Helper()
-	for range 200 {
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
 		if r, err := http.Get(url + "/readyz"); err == nil {
 			r.Body.Close()
 			if r.StatusCode == 200 {
