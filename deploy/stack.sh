@@ -288,6 +288,11 @@ worker_ready() { grep -q '"namespace ready".*comune-h501' "$STACK_DIR/log/$1.log
 up() {
   mkdir -p "$STACK_DIR/log" "$STACK_DIR/pid" "$STACK_DIR/data"
   build
+  if [ ! -s "$STACK_DIR/env" ]; then
+    # New keys: databases left by an earlier stack (another checkout, or a removed .stack)
+    # hold data sealed and signed with keys that are gone, so they start afresh too.
+    drop_databases
+  fi
   keys
   databases
   temporal_config
@@ -345,12 +350,17 @@ query() {
     -d '{"comune":"H501","criteri":{"idANPR":"AF41450AS"},"motivo":"PROT-2026-1"}'
 }
 
-reset() {
-  down
+drop_databases() {
+  pg_isready -h "$PG_HOST" -p "$PG_PORT" -q || die "PostgreSQL does not answer at $PG_HOST:$PG_PORT"
   local db
   for db in "$VARCO_DB" "$TEMPORAL_DB" "$VISIBILITY_DB"; do
     psqlc -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
   done
+}
+
+reset() {
+  down
+  drop_databases
   rm -rf "$STACK_DIR/env" "$STACK_DIR/log" "$STACK_DIR/pid" "$STACK_DIR/temporal" "$STACK_DIR/data"
   log "databases dropped, state removed (binaries kept in $BIN)"
 }
