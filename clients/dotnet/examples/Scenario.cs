@@ -4,7 +4,8 @@ using Varco.Client;
 
 // The integration scenario against a running Varco (make dev): sign-in as demo-operatore,
 // C030 by codice fiscale, C020 by idANPR, the errors an application handles, the same
-// Idempotency-Key twice, refresh and sign-out. Usage: mono Scenario.exe http://127.0.0.1:8080
+// Idempotency-Key twice, a batch (refused for a bad row, then run to the end, its results in
+// input order), refresh and sign-out. Usage: mono Scenario.exe http://127.0.0.1:8080
 // It prints each step and exits 1 at the first that does not behave.
 public static class Scenario
 {
@@ -53,6 +54,30 @@ public static class Scenario
             await Expect("403 for a verification outside the profile", 403, "forbidden", true, () => c.QueryAsync("C008", c008));
             await Expect("400 invalid_codice_fiscale", 400, "invalid_codice_fiscale", false,
                 () => c.QueryAsync("C020", new QueryRequest("H501", Criteri.ByCodiceFiscale("STTSGT90A01H501K"), "PROT-2026-127")));
+
+            // A batch: a bad row refuses it whole, with its position; fixed, it runs to the end.
+            var b = new BatchRequest("C020", "H501", "ELEZIONI-2027");
+            b.Soggetti.Add(BatchEntry.ByIdANPR("AF41450AS", "a"));
+            b.Soggetti.Add(BatchEntry.ByCodiceFiscale("STTSGT90A01H501K", "b"));
+            b.Soggetti.Add(BatchEntry.ByIdANPR("OR69233LN", "c"));
+            try { await c.SubmitBatchAsync(b); Check("batch with a bad row refused", false); }
+            catch (VarcoProblemException e)
+            {
+                Check("batch with a bad row refused", e.Status == 400 && e.Code == "invalid_batch" && e.Lines.Count == 1 && e.Lines[0] == 2);
+            }
+            b.Soggetti[1].CodiceFiscale = "STTSGT90A01H501J";
+            var acc = await c.SubmitBatchAsync(b, "elezioni-dotnet-1");
+            var st = await c.BatchAsync(acc.BatchId);
+            for (int i = 0; i < 600 && st.Status == "running"; i++)
+            {
+                await Task.Delay(100);
+                st = await c.BatchAsync(acc.BatchId);
+            }
+            Check("batch completed", st.Status == "completed" && st.Ok == 2 && st.NotFound == 1);
+            var order = new System.Text.StringBuilder();
+            await c.BatchResultsAsync(acc.BatchId, res => order.Append(res.Reference).Append(':').Append(res.Outcome).Append(' '));
+            Check("batch results in input order", order.ToString() == "a:ok b:ok c:not_found ");
+            Check("same Idempotency-Key, same batch", (await c.SubmitBatchAsync(b, "elezioni-dotnet-1")).BatchId == acc.BatchId);
 
             await c.RefreshAsync();
             Check("query after refresh", (await c.QueryAsync("C030",

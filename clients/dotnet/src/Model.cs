@@ -262,5 +262,6 @@ namespace Varco.Client
         [DataMember(Name = "detail")] public string Detail;
         [DataMember(Name = "code")] public string Code;
         [DataMember(Name = "requestId")] public string RequestId;
+        [DataMember(Name = "lines")] public List<int> Lines;
     }
 }

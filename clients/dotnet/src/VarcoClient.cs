@@ -126,6 +126,57 @@ namespace Varco.Client
             return AuthedAsync<RequestOutcome>(HttpMethod.Get, "/api/v1/requests/" + Uri.EscapeDataString(requestId), null, null, ct);
         }
 
+        /// <summary>Submits a batch (202). A bad row refuses it whole: invalid_batch, with the
+        /// rows in <see cref="VarcoProblemException.Lines"/>. The same idempotencyKey finds the
+        /// first batch; null makes a new one.</summary>
+        public Task<BatchAccepted> SubmitBatchAsync(BatchRequest req, string idempotencyKey = null,
+            string workstation = null, CancellationToken ct = default(CancellationToken))
+        {
+            var h = new System.Collections.Generic.Dictionary<string, string>
+            {
+                ["Idempotency-Key"] = idempotencyKey ?? "dotnet-" + Guid.NewGuid().ToString("N"),
+            };
+            var ws = workstation ?? this.workstation;
+            if (ws != null) h["Varco-Postazione"] = ws;
+            return AuthedAsync<BatchAccepted>(HttpMethod.Post, "/api/v1/batches", req, h, ct);
+        }
+
+        /// <summary>A batch's status and progress.</summary>
+        public Task<BatchStatus> BatchAsync(string batchId, CancellationToken ct = default(CancellationToken))
+        {
+            return AuthedAsync<BatchStatus>(HttpMethod.Get, "/api/v1/batches/" + Uri.EscapeDataString(batchId), null, null, ct);
+        }
+
+        /// <summary>Cancels a running batch; the results answered so far stay.</summary>
+        public Task CancelBatchAsync(string batchId, CancellationToken ct = default(CancellationToken))
+        {
+            return AuthedAsync<BatchCancelled>(HttpMethod.Delete, "/api/v1/batches/" + Uri.EscapeDataString(batchId), null, null, ct);
+        }
+
+        /// <summary>Streams the results answered so far, in input order, one call of each per
+        /// subject (JSON lines, read as they arrive: a 10,000-subject batch is never held whole).</summary>
+        public async Task BatchResultsAsync(string batchId, Action<BatchResult> each, CancellationToken ct = default(CancellationToken))
+        {
+            string tok = await TokenAsync(ct).ConfigureAwait(false);
+            using (var req = new HttpRequestMessage(HttpMethod.Get, baseUrl + "/api/v1/batches/" + Uri.EscapeDataString(batchId) + "/results"))
+            {
+                req.Headers.TryAddWithoutValidation("Accept", "application/x-ndjson, application/problem+json");
+                req.Headers.TryAddWithoutValidation("Authorization", "Bearer " + tok);
+                using (var resp = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false))
+                {
+                    if ((int)resp.StatusCode >= 400) throw await ProblemOfAsync(resp).ConfigureAwait(false);
+                    using (var reader = new StreamReader(await resp.Content.ReadAsStreamAsync().ConfigureAwait(false), Encoding.UTF8))
+                    {
+                        string line;
+                        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                        {
+                            if (line.Length > 0) each(Deserialize<BatchResult>(Encoding.UTF8.GetBytes(line)));
+                        }
+                    }
+                }
+            }
+        }
+
         /// <summary>Whether Varco can serve requests (a 503 is a VarcoProblemException).</summary>
         public Task<Status> StatusAsync(CancellationToken ct = default(CancellationToken))
         {
@@ -180,22 +231,27 @@ namespace Varco.Client
                 if (body != null) req.Content = new StringContent(Serialize(body), Encoding.UTF8, "application/json");
                 using (var resp = await http.SendAsync(req, ct).ConfigureAwait(false))
                 {
+                    if ((int)resp.StatusCode >= 400) throw await ProblemOfAsync(resp).ConfigureAwait(false);
                     var raw = await resp.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                    int status = (int)resp.StatusCode;
-                    if (status >= 400)
-                    {
-                        Problem p = null;
-                        try { p = Deserialize<Problem>(raw); } catch (Exception) { }
-                        p = p ?? new Problem();
-                        var retryAfter = resp.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
-                        var rid = p.RequestId;
-                        if (rid == null && resp.Headers.TryGetValues("Request-Id", out var ids)) rid = ids.FirstOrDefault();
-                        throw new VarcoProblemException(status, p.Code ?? "http_" + status, p.Detail, rid, retryAfter);
-                    }
                     if (typeof(T) == typeof(object) || raw.Length == 0) return null;
                     return Deserialize<T>(raw);
                 }
             }
+        }
+
+        // ProblemOfAsync reads an error answer as the exception callers match on.
+        private static async Task<VarcoProblemException> ProblemOfAsync(HttpResponseMessage resp)
+        {
+            var raw = await resp.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            int status = (int)resp.StatusCode;
+            Problem p = null;
+            try { p = Deserialize<Problem>(raw); } catch (Exception) { }
+            p = p ?? new Problem();
+            var retryAfter = resp.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+            var rid = p.RequestId;
+            System.Collections.Generic.IEnumerable<string> ids; // not `out var`: mcs fails on it in an async method
+            if (rid == null && resp.Headers.TryGetValues("Request-Id", out ids)) rid = ids.FirstOrDefault();
+            return new VarcoProblemException(status, p.Code ?? "http_" + status, p.Detail, rid, retryAfter, p.Lines);
         }
 
         private static string Serialize(object o)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Varco.Client
 {
@@ -13,12 +14,16 @@ namespace Varco.Client
         public string RequestId { get; }
         /// <summary>The answer's Retry-After (429, 503), or TimeSpan.Zero.</summary>
         public TimeSpan RetryAfter { get; }
+        /// <summary>invalid_batch: the positions of the bad rows (from 1), else empty.</summary>
+        public IReadOnlyList<int> Lines { get; }
 
-        public VarcoProblemException(int status, string code, string detail, string requestId, TimeSpan retryAfter)
+        public VarcoProblemException(int status, string code, string detail, string requestId, TimeSpan retryAfter,
+            IReadOnlyList<int> lines = null)
             : base("varco: " + status + " " + code + (string.IsNullOrEmpty(detail) ? "" : ": " + detail)
                    + (string.IsNullOrEmpty(requestId) ? "" : " (request " + requestId + ")"))
         {
             Status = status; Code = code; Detail = detail; RequestId = requestId; RetryAfter = retryAfter;
+            Lines = lines ?? new int[0];
         }
     }
 
