@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/internal/anpr"
+	"github.com/varco-anpr/varco/internal/loadgen"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -83,44 +81,17 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// load sends n requests from c workers and fails the benchmark on any error.
+// load sends n requests from c workers (loadgen) and fails the benchmark on any error; it adds
+// this process's CPU time per request.
 func load(b *testing.B, n, c int, do func() error) stats {
 	b.Helper()
-	lat := make([]time.Duration, n)
-	var next atomic.Int64
-	var failed atomic.Int64
-	var firstErr atomic.Value
 	cpu0 := cpuTime(b)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				t0 := time.Now()
-				if err := do(); err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
+	r, err := loadgen.Run(n, c, do)
+	if err != nil {
+		b.Fatal(err)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
 	cpu := cpuTime(b) - cpu0
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed, first: %v", f, n, firstErr.Load())
-	}
-	slices.Sort(lat)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return stats{p50: ms(lat[n/2]), p99: ms(lat[(n*99)/100]), rps: float64(n) / elapsed.Seconds(),
-		cpu: ms(cpu) / float64(n)}
+	return stats{p50: r.P50, p99: r.P99, rps: r.RPS, cpu: loadgen.Millis(cpu) / float64(n)}
 }
 
 var benchBody, _ = json.Marshal(query("AF41450AS"))

@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/varco-anpr/varco/activities"
 	"github.com/varco-anpr/varco/internal/anpr"
 	"github.com/varco-anpr/varco/internal/catalogue"
+	"github.com/varco-anpr/varco/internal/loadgen"
 	"github.com/varco-anpr/varco/internal/secretbox"
 	"github.com/varco-anpr/varco/internal/store"
 )
@@ -72,40 +71,14 @@ func report(b *testing.B, name string, s stats) {
 	b.ReportMetric(s.rps, name+"-req/s")
 }
 
-// measure sends n requests from c workers and fails the benchmark on any error.
+// measure sends n requests from c workers (loadgen) and fails the benchmark on any error.
 func measure(b *testing.B, n, c int, do func() error) stats {
 	b.Helper()
-	lat := make([]time.Duration, n)
-	var next, failed atomic.Int64
-	var first atomic.Value
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				t0 := time.Now()
-				if err := do(); err != nil {
-					failed.Add(1)
-					first.CompareAndSwap(nil, err)
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
+	r, err := loadgen.Run(n, c, do)
+	if err != nil {
+		b.Fatal(err)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed, first: %v", f, n, first.Load())
-	}
-	slices.Sort(lat)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return stats{p50: ms(lat[n/2]), p99: ms(lat[(n*99)/100]), rps: float64(n) / elapsed.Seconds()}
+	return stats{p50: r.P50, p99: r.P99, rps: r.RPS}
 }
 
 // directCaller is the baseline: the same certified ANPR call (voucher, ModI signatures) to
