@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/varco-anpr/varco/internal/auditlog"
 	"github.com/varco-anpr/varco/internal/simulator"
+	"github.com/varco-anpr/varco/internal/store"
 )
 
 // TestAuditReconcileCLI joins a day of the audit with the simulator's log of received calls:
@@ -72,4 +74,59 @@ func writeCalls(t *testing.T, calls []simulator.Receipt) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// TestUnansweredCallIsNamed: a call whose answer the deadline cut (ANPR slower than the
+// request's deadline) was still received by ANPR. Its request's record must name it — "called,
+// outcome unknown", never "not called" — and reconcile must find every call named. This was
+// the stack suite's failure: under 503s and 3 s spikes, a request whose last attempt outlived
+// its deadline left a record with no idOperazioneClient.
+func TestUnansweredCallIsNamed(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults simulator.Faults
+	}{
+		{"every answer slower than the deadline", simulator.Faults{SpikeRate: 1, Spike: 4 * time.Second}},
+		{"503 until a slow answer outlives the deadline", simulator.Faults{GatewayErrorRate: 0.7, SpikeRate: 0.5, Spike: 3 * time.Second}},
+	}
+	cfg := testConfig(t, t.TempDir())
+	cfg.RequestTimeout = 2 * time.Second
+	s, url := startEnv(t, cfg)
+	defer s.stop(quietLogger())
+	op := login(t, url, "demo-operatore")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s.simulator.SetFaults("C020", tc.faults)
+			defer s.simulator.SetFaults("C020", simulator.Faults{})
+			before := len(s.simulator.Received())
+			a := call(t, "POST", url+"/api/v1/anpr/C020", op, query("AF41450AS"))
+			rid, _ := a.body["requestId"].(string)
+			if a.status == 200 || rid == "" {
+				t.Fatalf("answer %d %s: want a failure with a request id", a.status, a.raw)
+			}
+			rec, err := store.GetAudit(context.Background(), s.db, rid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.simulator.Received()[before:]
+			if len(got) == 0 {
+				t.Fatal("ANPR received no call: the faults did not apply")
+			}
+			if rec.IDOperazioneClient == "" || auditlog.OperationKey(rec.IDOperazioneClient) != auditlog.OperationKey(got[len(got)-1].IDOperazioneClient) {
+				t.Errorf("record names call %q; ANPR received %v", rec.IDOperazioneClient, got)
+			}
+		})
+	}
+	r, err := auditlog.Reconcile(context.Background(), s.db, time.Now(), receipts(s.simulator.Received()))
+	if err != nil || len(r.Unrecorded) != 0 {
+		t.Errorf("reconcile: %+v %v", r, err)
+	}
+}
+
+func receipts(rs []simulator.Receipt) []auditlog.Call {
+	out := make([]auditlog.Call, len(rs))
+	for i, r := range rs {
+		out[i] = auditlog.Call{At: r.At, Service: r.Service, IDOperazioneClient: r.IDOperazioneClient}
+	}
+	return out
 }

@@ -83,3 +83,45 @@ func TestWriteAuditSealFailureWritesNothing(t *testing.T) {
 		t.Fatalf("a record without its sealed subject was written: %v", err)
 	}
 }
+
+// TestWriteNamesUnansweredCall: a failed or cancelled record without a call id takes the id
+// of the call its request claimed before sending it (the answer was cut, ANPR may have it); a
+// record with its own id, a denied one, or one whose request never claimed a call is unchanged.
+// On SQLite and PostgreSQL: the claim is read in the writer's own statement.
+func TestWriteNamesUnansweredCall(t *testing.T) {
+	const claimed, answered = "2026120210000000012345678903", "2026120210000000012345678902"
+	cases := []struct {
+		name, outcome, traced string
+		claim                 bool
+		want                  string
+	}{
+		{"failed, answer cut", workflows.OutcomeFailed, "", true, claimed},
+		{"cancelled mid-call", workflows.OutcomeCancelled, "", true, claimed},
+		{"failed with its own trace", workflows.OutcomeFailed, answered, true, answered},
+		{"failed before any call", workflows.OutcomeFailed, "", false, ""},
+		{"denied", workflows.OutcomeDenied, "", true, ""},
+	}
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				rid := "rq-" + strings.ReplaceAll(tc.name, " ", "-")
+				if tc.claim {
+					if ok, err := (store.RequestClaims{DB: db}).ClaimCall(ctx, rid, "run-1", claimed, time.Now()); !ok || err != nil {
+						t.Fatalf("claim: %v %v", ok, err)
+					}
+				}
+				w := &auditlog.Writer{DB: db, SubjectKey: []byte("k1-k1-k1-k1-k1-k1-k1-k1-k1-k1-k1")}
+				in := workflows.AuditInput{RequestID: rid, At: time.Now(), Comune: "H501", Service: "C020",
+					Outcome: tc.outcome, Trace: workflows.Trace{IDOperazioneClient: tc.traced}}
+				if _, err := w.Write(ctx, in); err != nil {
+					t.Fatal(err)
+				}
+				rec, err := store.GetAudit(ctx, db, rid)
+				if err != nil || rec.IDOperazioneClient != tc.want {
+					t.Fatalf("record names %q (%v), want %q", rec.IDOperazioneClient, err, tc.want)
+				}
+			})
+		}
+	})
+}

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +36,9 @@ type Writer struct {
 // a crash wrote it first), nothing is overwritten and the stored record is returned, so the
 // workflow answers with its story.
 func (w *Writer) Write(ctx context.Context, in workflows.AuditInput) (existing *store.AuditRecord, err error) {
+	if err := w.nameUnansweredCall(ctx, &in); err != nil {
+		return nil, err
+	}
 	if in.Resolve != nil {
 		if _, err := w.write(ctx, linkedResolve(in)); err != nil {
 			return nil, err
@@ -49,6 +53,27 @@ func (w *Writer) Write(ctx context.Context, in workflows.AuditInput) (existing *
 		return nil, fmt.Errorf("auditlog: write %s: read the stored record: %w", in.RequestID, err)
 	}
 	return rec, nil
+}
+
+// nameUnansweredCall gives a failed or cancelled record without a call id the id of the last
+// call its request sent: an attempt cut by the deadline, or lost with a worker, returns no
+// trace, yet ANPR may have received it. The claim written just before each attempt
+// (store.RequestClaims) names it, so the record says "called, outcome unknown" and never
+// "not called" (`varco audit reconcile`). A request that never reached the call has no claim.
+func (w *Writer) nameUnansweredCall(ctx context.Context, in *workflows.AuditInput) error {
+	if in.Trace.IDOperazioneClient != "" || in.RequestID == "" ||
+		in.Outcome != workflows.OutcomeFailed && in.Outcome != workflows.OutcomeCancelled {
+		return nil
+	}
+	claim, err := store.RequestClaims{DB: w.DB}.Get(ctx, in.RequestID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && claim.OperationID == "" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("auditlog: write %s: the call it sent: %w", in.RequestID, err)
+	}
+	in.Trace.IDOperazioneClient = claim.OperationID
+	return nil
 }
 
 func (w *Writer) write(ctx context.Context, in workflows.AuditInput) (bool, error) {
