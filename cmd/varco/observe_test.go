@@ -98,7 +98,10 @@ func TestObservability(t *testing.T) {
 	}
 	assertNoPersonalData(t, "logs", out, personal)
 
-	scraped := scrape(t, metricsURL)
+	// The SDK records a workflow's end-to-end latency only once the server has acknowledged
+	// the completing task, which is also when the API's wait for the result returns: the
+	// answer can reach us a moment before the metric exists.
+	scraped := scrapeUntil(t, metricsURL, "temporal_workflow_endtoend_latency_seconds_bucket")
 	for _, want := range []string{
 		`varco_http_request_duration_seconds_count{method="POST",route="/api/v1/anpr/:service",status="200"} 1`,
 		`varco_queries_total{comune="H501",outcome="ok",service="C020"} 1`,
@@ -295,6 +298,20 @@ func scrape(t *testing.T, url string) string {
 		t.Fatalf("scrape: %d %s", r.StatusCode, b)
 	}
 	return string(b)
+}
+
+// scrapeUntil scrapes until the exposition contains want, for at most ten seconds, and
+// returns the last scrape (the caller's assertions then say what is missing).
+func scrapeUntil(t *testing.T, url, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := scrape(t, url)
+		if strings.Contains(got, want) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // assertDashboard: every metric an expression of docs/grafana/varco.json uses is one the
