@@ -65,17 +65,9 @@ func startEnv(t testing.TB, cfg config.Config) (*stack, string) {
 	}
 	go func() { _ = s.api.Listen(cfg.APIAddr) }()
 	url := "http://" + cfg.APIAddr
-	for i := 0; i < 100; i++ {
-		if r, err := http.Get(url + "/readyz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				return s, url
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("API never became ready")
-	return nil, ""
+	// Five seconds were once not enough in a CI run on the loaded 2-core machine.
+	waitReady(t, url)
+	return s, url
 }
 
 type answer struct {
