@@ -15,6 +15,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/varco-anpr/varco/internal/store"
 	"github.com/varco-anpr/varco/internal/temporalauth"
 	"github.com/varco-anpr/varco/workflows"
 )
@@ -60,8 +61,7 @@ func (s *Server) newOIDCProvider(cfg OIDC) (*oidcProvider, error) {
 		ttl:         cfg.TokenTTL,
 		permissions: s.uiPermissions,
 		now:         s.Now,
-		requests:    map[string]*authRequest{},
-		codes:       map[string]string{},
+		signIns:     store.SignIns{DB: s.DB},
 	}
 	opCfg := &op.Config{
 		CodeMethodS256:     true,

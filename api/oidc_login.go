@@ -52,7 +52,11 @@ func (s *Server) completeUISignIn(c *fiber.Ctx, id string, userID int64) error {
 		s.log.Info("ui sign-in without a Comune", "user", u.ID)
 		return s.renderLogin(c, fiber.StatusForbidden, "", msgNoAccess)
 	}
-	if !s.oidc.storage.complete(id, u.ID, u.Username) {
+	done, err := s.oidc.storage.complete(c.UserContext(), id, u.ID, u.Username)
+	if err != nil {
+		return err
+	}
+	if !done {
 		return s.renderLogin(c, fiber.StatusBadRequest, "", msgExpired)
 	}
 	if err := s.oidc.setUICookie(c, u.ID, perms, s.Now()); err != nil {

@@ -3,22 +3,24 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/varco-anpr/varco/internal/store"
 )
 
-// Sign-ins in progress live in memory: an authorize request must be completed within
-// authRequestTTL, and at most maxAuthRequests wait at once (a flood of authorize requests
-// cannot grow the process). With several API replicas the UI's provider URL must reach the
-// same replica for one sign-in (sticky sessions), or the sign-in starts again.
+// Sign-ins in progress live in the database (store.SignIns), so one may start on one API
+// replica and end on another behind a load balancer. An authorize request must be completed
+// within authRequestTTL, and at most maxAuthRequests wait at once (a flood of authorize
+// requests cannot grow the table without bound).
 const (
 	authRequestTTL  = 10 * time.Minute
 	maxAuthRequests = 10000
@@ -37,112 +39,103 @@ type oidcStorage struct {
 	ttl         time.Duration
 	permissions func(ctx context.Context, userID int64) ([]string, error)
 	now         func() time.Time
-
-	mu       sync.Mutex
-	requests map[string]*authRequest
-	codes    map[string]string // code → request id
+	signIns     store.SignIns
 }
 
-func (s *oidcStorage) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune()
-	if len(s.requests) >= maxAuthRequests {
+// signInRequest is what a sign-in keeps of the UI's authorize request, as stored.
+type signInRequest struct {
+	Scopes              []string `json:"scopes"`
+	ResponseType        string   `json:"responseType"`
+	ResponseMode        string   `json:"responseMode,omitempty"`
+	ClientID            string   `json:"clientId"`
+	RedirectURI         string   `json:"redirectUri"`
+	State               string   `json:"state,omitempty"`
+	Nonce               string   `json:"nonce,omitempty"`
+	CodeChallenge       string   `json:"codeChallenge,omitempty"`
+	CodeChallengeMethod string   `json:"codeChallengeMethod,omitempty"`
+}
+
+func (s *oidcStorage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	raw, err := json.Marshal(signInRequest{Scopes: req.Scopes, ResponseType: string(req.ResponseType),
+		ResponseMode: string(req.ResponseMode), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
+		State: req.State, Nonce: req.Nonce, CodeChallenge: req.CodeChallenge,
+		CodeChallengeMethod: string(req.CodeChallengeMethod)})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	row := &store.SignIn{ID: uuid.NewString(), Request: string(raw), CreatedAt: now}
+	ok, err := s.signIns.Start(ctx, row, now.Add(-authRequestTTL), maxAuthRequests)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, oidc.ErrServerError().WithDescription("too many sign-ins in progress")
 	}
-	a := &authRequest{id: uuid.NewString(), req: cloneAuthRequest(req), created: s.now()}
-	if a.req.CodeChallenge != "" {
-		a.challenge = &oidc.CodeChallenge{Challenge: a.req.CodeChallenge, Method: a.req.CodeChallengeMethod}
+	return authRequestOf(row)
+}
+
+// authRequestOf reads a stored sign-in. Its strings are its own: the provider runs behind
+// Fiber's net/http adaptor, whose request strings point into a buffer reused after the request.
+func authRequestOf(row *store.SignIn) (*authRequest, error) {
+	var r signInRequest
+	if err := json.Unmarshal([]byte(row.Request), &r); err != nil {
+		return nil, fmt.Errorf("sign-in %s: %w", row.ID, err)
 	}
-	s.requests[a.id] = a
+	a := &authRequest{id: row.ID, created: row.CreatedAt, subject: row.Subject, username: row.Username,
+		req: oidc.AuthRequest{Scopes: r.Scopes, ResponseType: oidc.ResponseType(r.ResponseType),
+			ResponseMode: oidc.ResponseMode(r.ResponseMode), ClientID: r.ClientID, RedirectURI: r.RedirectURI,
+			State: r.State, Nonce: r.Nonce, CodeChallenge: r.CodeChallenge,
+			CodeChallengeMethod: oidc.CodeChallengeMethod(r.CodeChallengeMethod)}}
+	if row.AuthTime != nil {
+		a.authTime = *row.AuthTime
+	}
+	if row.Code != nil {
+		a.code = *row.Code
+	}
+	if r.CodeChallenge != "" {
+		a.challenge = &oidc.CodeChallenge{Challenge: r.CodeChallenge, Method: oidc.CodeChallengeMethod(r.CodeChallengeMethod)}
+	}
 	return a, nil
 }
 
-// cloneAuthRequest copies what a sign-in keeps of the request into memory of its own: the
-// provider runs behind Fiber's net/http adaptor, whose strings point into fasthttp's request
-// buffer, reused once the request ends.
-func cloneAuthRequest(r *oidc.AuthRequest) oidc.AuthRequest {
-	scopes := make(oidc.SpaceDelimitedArray, len(r.Scopes))
-	for i, sc := range r.Scopes {
-		scopes[i] = strings.Clone(sc)
-	}
-	return oidc.AuthRequest{
-		Scopes:              scopes,
-		ResponseType:        oidc.ResponseType(strings.Clone(string(r.ResponseType))),
-		ClientID:            strings.Clone(r.ClientID),
-		RedirectURI:         strings.Clone(r.RedirectURI),
-		State:               strings.Clone(r.State),
-		Nonce:               strings.Clone(r.Nonce),
-		ResponseMode:        oidc.ResponseMode(strings.Clone(string(r.ResponseMode))),
-		CodeChallenge:       strings.Clone(r.CodeChallenge),
-		CodeChallengeMethod: oidc.CodeChallengeMethod(strings.Clone(string(r.CodeChallengeMethod))),
-	}
-}
-
-// prune drops the expired sign-ins; s.mu is held.
-func (s *oidcStorage) prune() {
-	cutoff := s.now().Add(-authRequestTTL)
-	for id, a := range s.requests {
-		if a.created.Before(cutoff) {
-			delete(s.requests, id)
-			delete(s.codes, a.code)
-		}
-	}
-}
-
-func (s *oidcStorage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok || a.created.Before(s.now().Add(-authRequestTTL)) {
+// found turns a stored sign-in, or its absence, into the provider's answer.
+func found(row *store.SignIn, err error) (op.AuthRequest, error) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
-	return a, nil
+	if err != nil {
+		return nil, err
+	}
+	return authRequestOf(row)
+}
+
+func (s *oidcStorage) since() time.Time { return s.now().Add(-authRequestTTL) }
+
+func (s *oidcStorage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	return found(s.signIns.Get(ctx, id, s.since()))
 }
 
 func (s *oidcStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	id, ok := s.codes[code]
-	s.mu.Unlock()
-	if !ok {
-		return nil, errNotFound
-	}
-	return s.AuthRequestByID(ctx, id)
+	return found(s.signIns.ByCode(ctx, code, s.since()))
 }
 
-func (s *oidcStorage) SaveAuthCode(_ context.Context, id, code string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok {
+func (s *oidcStorage) SaveAuthCode(ctx context.Context, id, code string) error {
+	err := s.signIns.SetCode(ctx, id, code)
+	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
 	}
-	a.code = code
-	s.codes[code] = id
-	return nil
+	return err
 }
 
 // DeleteAuthRequest runs once the code is exchanged: a code works once.
-func (s *oidcStorage) DeleteAuthRequest(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a, ok := s.requests[id]; ok {
-		delete(s.codes, a.code)
-		delete(s.requests, id)
-	}
-	return nil
+func (s *oidcStorage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.signIns.Delete(ctx, id)
 }
 
 // complete records the signed-in user on a pending sign-in; false if it is gone or done.
-func (s *oidcStorage) complete(id string, userID int64, username string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok || a.Done() || a.created.Before(s.now().Add(-authRequestTTL)) {
-		return false
-	}
-	a.subject, a.username, a.authTime = strconv.FormatInt(userID, 10), strings.Clone(username), s.now()
-	return true
+func (s *oidcStorage) complete(ctx context.Context, id string, userID int64, username string) (bool, error) {
+	return s.signIns.Complete(ctx, id, strconv.FormatInt(userID, 10), username, s.now(), s.since())
 }
 
 func (s *oidcStorage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/varco-anpr/varco/api"
+	"github.com/varco-anpr/varco/internal/config"
 	"github.com/varco-anpr/varco/workflows"
 )
 
@@ -294,4 +295,59 @@ func waitComune(t *testing.T, s *stack, code string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("comune %s never prepared", code)
+}
+
+// TestWebUISignInAcrossReplicas: behind a load balancer the steps of one Web UI sign-in reach
+// different `varco api` replicas. Authorize on one, the sign-in form on the other, the code
+// exchanged on either: the sign-in in progress is in the shared database, not in a replica's
+// memory. A used code is refused by both.
+func TestWebUISignInAcrossReplicas(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.TemporalUIURL = "http://127.0.0.1:8233"
+	if err := fillDevSecrets(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.OIDCIssuer = "http://" + cfg.APIAddr + "/oidc" // the balancer's address, as browsers see it
+	splitBackends(t, cfg)
+	cfg2 := cfg
+	cfg2.APIAddr = freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 2)
+	for _, c := range []config.Config{cfg, cfg2} {
+		go func() { done <- runAPI(ctx, c, quietLogger()) }()
+		waitReady(t, "http://"+c.APIAddr)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	replica := func(c config.Config) *oidcEnv {
+		return &oidcEnv{t: t, issuer: "http://" + c.APIAddr + "/oidc", redirect: cfg.TemporalUIURL + "/auth/sso/callback",
+			secret: cfg.UIClientSecret, http: client}
+	}
+	one, two := replica(cfg), replica(cfg2)
+
+	verifier, challenge := pkce()
+	id := one.authorize(challenge)
+	status, code := two.signIn(id, "demo-top", "demo")
+	if status != http.StatusFound || code == "" {
+		t.Fatalf("sign-in on the other replica: %d, code %q", status, code)
+	}
+	st, tok := two.exchange(code, verifier)
+	at, _ := tok["access_token"].(string)
+	if st != 200 || at == "" {
+		t.Fatalf("exchange on the second replica: %d %v", st, tok)
+	}
+	if p := permissionsOf(t, at); !slices.Equal(p, []string{"comune-h501:read"}) {
+		t.Fatalf("permissions: %v", p)
+	}
+	for _, r := range []*oidcEnv{one, two} {
+		if st, _ := r.exchange(code, verifier); st == 200 {
+			t.Fatalf("a used code was exchanged again at %s", r.issuer)
+		}
+	}
+	cancel()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Errorf("api replica stopped with %v", err)
+		}
+	}
 }

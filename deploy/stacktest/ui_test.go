@@ -16,9 +16,11 @@ import (
 )
 
 // TestStackWebUISignIn signs in to the stack's Temporal Web UI the way a browser does: the UI
-// sends the TOP to Varco's OpenID Provider (api1), the TOP signs in there, the UI exchanges the
-// code and keeps the token, and the UI's API, called with that token, lists the namespaces
-// Temporal lets the TOP see — through varco-temporal's authorizer: H501's only.
+// sends the TOP to Varco's OpenID Provider (api1), the sign-in form is posted to api2 (as a
+// balancer without sticky sessions may send it: the sign-in in progress is in the database),
+// the UI exchanges the code with api1 and keeps the token, and the UI's API, called with that
+// token, lists the namespaces Temporal lets the TOP see — through varco-temporal's
+// authorizer: H501's only.
 func TestStackWebUISignIn(t *testing.T) {
 	s := openStack(t)
 	ui := "http://127.0.0.1:" + s.env["UI"]
@@ -51,7 +53,7 @@ func TestStackWebUISignIn(t *testing.T) {
 	if id == "" {
 		t.Fatalf("no sign-in page: %s", login)
 	}
-	resp, err := c.PostForm(s.apis[0]+"/oidc/login", url.Values{"authRequestID": {id}, "username": {"demo-top"}, "password": {s.env["VARCO_DEMO_PASSWORD"]}})
+	resp, err := c.PostForm(s.apis[1]+"/oidc/login", url.Values{"authRequestID": {id}, "username": {"demo-top"}, "password": {s.env["VARCO_DEMO_PASSWORD"]}})
 	if err != nil {
 		t.Fatal(err)
 	}
