@@ -117,16 +117,13 @@ func TestUnansweredCallIsNamed(t *testing.T) {
 			}
 		})
 	}
-	r, err := auditlog.Reconcile(context.Background(), s.db, time.Now(), receipts(s.simulator.Received()))
+	// The calls as `varco audit reconcile` reads them: the simulator's log over HTTP.
+	calls, err := receivedCalls(context.Background(), cfg, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := auditlog.Reconcile(context.Background(), s.db, time.Now(), calls)
 	if err != nil || len(r.Unrecorded) != 0 {
 		t.Errorf("reconcile: %+v %v", r, err)
 	}
-}
-
-func receipts(rs []simulator.Receipt) []auditlog.Call {
-	out := make([]auditlog.Call, len(rs))
-	for i, r := range rs {
-		out[i] = auditlog.Call{At: r.At, Service: r.Service, IDOperazioneClient: r.IDOperazioneClient}
-	}
-	return out
 }

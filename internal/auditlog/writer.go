@@ -2,7 +2,6 @@ package auditlog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -65,10 +64,7 @@ func (w *Writer) nameUnansweredCall(ctx context.Context, in *workflows.AuditInpu
 		in.Outcome != workflows.OutcomeFailed && in.Outcome != workflows.OutcomeCancelled {
 		return nil
 	}
-	claim, err := store.RequestClaims{DB: w.DB}.Get(ctx, in.RequestID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && claim.OperationID == "" {
-		return nil
-	}
+	claim, err := store.RequestClaims{DB: w.DB}.Get(ctx, in.RequestID) // no claim: an empty one
 	if err != nil {
 		return fmt.Errorf("auditlog: write %s: the call it sent: %w", in.RequestID, err)
 	}

@@ -58,14 +58,7 @@ func ClaimLoginAttempt(ctx context.Context, db bun.IDB, userID int64, expect, ne
 		Set("last_failed_login_at = ?", stamp(at)).
 		Where("id = ? AND failed_logins = ?", userID, expect).
 		Exec(ctx)
-	if err != nil {
-		return false, classify("claim login attempt", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, classify("claim login attempt", err)
-	}
-	return n == 1, nil
+	return affectedOne("claim login attempt", res, err)
 }
 
 // ResetLoginFailures clears a user's failure count: after a successful sign-in, and when an

@@ -108,11 +108,7 @@ func (s Batches) Finish(ctx context.Context, id, status string, at time.Time) er
 func (s Batches) PutResult(ctx context.Context, r *BatchResult) (inserted bool, err error) {
 	r.CreatedAt = stamp(r.CreatedAt)
 	res, err := s.DB.NewInsert().Model(r).On("CONFLICT (batch_id, idx) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return false, classify("put batch result", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, classify("put batch result", err)
+	return affectedOne("put batch result", res, err)
 }
 
 // MarkAudited records that the subject's audit record is committed, with its result as kept

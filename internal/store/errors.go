@@ -106,3 +106,12 @@ func classify(op string, err error) error {
 func Unavailable(err error) bool {
 	return errors.Is(err, ErrUnavailable) || (err != nil && unavailable(err))
 }
+
+// affectedOne tells whether a statement changed exactly one row (a claim won, a row inserted once).
+func affectedOne(op string, res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, classify(op, err)
+	}
+	n, err := res.RowsAffected()
+	return err == nil && n == 1, classify(op, err)
+}

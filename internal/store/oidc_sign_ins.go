@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -87,15 +86,6 @@ func (x SignIns) SetCode(ctx context.Context, id, code string) error {
 		return fmt.Errorf("store: save sign-in code: %w", ErrNotFound)
 	}
 	return err
-}
-
-// affectedOne tells whether an update changed exactly one row.
-func affectedOne(op string, res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, classify(op, err)
-	}
-	n, err := res.RowsAffected()
-	return err == nil && n == 1, classify(op, err)
 }
 
 // Delete removes the sign-in id: once its code is exchanged, the code works no more.

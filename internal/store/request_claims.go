@@ -45,11 +45,7 @@ func (c RequestClaims) ClaimCall(ctx context.Context, requestID, runID, operatio
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (request_id) DO UPDATE SET operation_id = EXCLUDED.operation_id, called_at = EXCLUDED.called_at
 		WHERE request_claims.run_id = EXCLUDED.run_id`, requestID, runID, at, operationID, at).Exec(ctx)
-	if err != nil {
-		return false, classify("claim request", err)
-	}
-	n, err := res.RowsAffected()
-	return err == nil && n == 1, classify("claim request", err)
+	return affectedOne("claim request", res, err)
 }
 
 // PurgeBefore removes the claims made before t and returns how many went.
